@@ -1,0 +1,44 @@
+// The composition root: builds the Express app from its dependencies and the module list.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Deps } from './deps.ts';
+import { modules } from './modules.ts';
+import { errorHandler, notFoundHandler } from './web/errors.ts';
+
+const require = createRequire(import.meta.url);
+// The CSS framework ships inside node_modules, so the site works offline and needs no CDN.
+const picoDir = path.dirname(require.resolve('@picocss/pico/css/pico.min.css'));
+// public/ sits at the project root; from dist/src/ and from src/ it is found the same way.
+const publicDir = fileURLToPath(
+  new URL(import.meta.url.includes('/dist/') ? '../../public/' : '../public/', import.meta.url),
+);
+
+export function createApp(deps: Deps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      customSuccessMessage: (req, res, ms) =>
+        `${req.method} ${req.url} ${res.statusCode} ${Math.round(ms)}ms`,
+      customErrorMessage: (req, res) => `${req.method} ${req.url} ${res.statusCode} failed`,
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use('/assets/pico', express.static(picoDir, { maxAge: '1d' }));
+  app.use('/assets', express.static(publicDir, { maxAge: '1h' }));
+
+  for (const module of modules) app.use(module.routes(deps));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps));
+  return app;
+}

@@ -1,0 +1,27 @@
+// Typed HTTP errors: handlers throw these and the error middleware turns them into responses.
+export class HttpError extends Error {
+  readonly status: number;
+
+  constructor(status: number, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'HttpError';
+    this.status = status;
+  }
+}
+
+export const notFound = (message = 'We could not find that page.') => new HttpError(404, message);
+
+export const badRequest = (message: string) => new HttpError(400, message);
+
+export const serviceUnavailable = (message: string, cause?: unknown) =>
+  new HttpError(503, message, { cause });
+
+/** The status to answer for any thrown value; body-parser and friends set `status` on their errors. */
+export function statusOf(err: unknown): number {
+  if (err instanceof HttpError) return err.status;
+  if (typeof err === 'object' && err !== null && 'status' in err) {
+    const status = (err as { status: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status <= 599) return status;
+  }
+  return 500;
+}
