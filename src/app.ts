@@ -36,9 +36,11 @@ export function createApp(deps: Deps): Express {
   app.use('/assets/pico', express.static(picoDir, { maxAge: '1d' }));
   app.use('/assets', express.static(publicDir, { maxAge: '1h' }));
 
+  // #region modules
   for (const module of modules) app.use(module.routes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps));
+  // #endregion
   return app;
 }

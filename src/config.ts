@@ -12,6 +12,7 @@ const isoInstant = z
   .transform((value) => new Date(value))
   .refine((date) => !Number.isNaN(date.getTime()), { message: 'is not a real date' });
 
+// #region schema
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
@@ -22,6 +23,7 @@ const schema = z.object({
   CAMPAIGN_STARTS_AT: isoInstant.optional(),
   CAMPAIGN_ENDS_AT: isoInstant.optional(),
 });
+// #endregion
 
 type Env = Record<string, string | undefined>;
 

@@ -31,6 +31,7 @@ export async function serve(
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
 
+  // #region shutdown
   let closing: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {
     if (closing) {
@@ -58,6 +59,7 @@ export async function serve(
       });
     return closing;
   };
+  // #endregion
 
   return { server, port, shutdown };
 }
