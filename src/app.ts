@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Deps } from './deps.ts';
-import { modules } from './modules.ts';
+import { modules, type AppModule } from './modules.ts';
 import { errorHandler, notFoundHandler } from './web/errors.ts';
 
 const require = createRequire(import.meta.url);
@@ -16,7 +16,7 @@ const publicDir = fileURLToPath(
   new URL(import.meta.url.includes('/dist/') ? '../../public/' : '../public/', import.meta.url),
 );
 
-export function createApp(deps: Deps): Express {
+export function createApp(deps: Deps, appModules: readonly AppModule[] = modules): Express {
   const app = express();
   app.disable('x-powered-by');
 
@@ -37,7 +37,7 @@ export function createApp(deps: Deps): Express {
   app.use('/assets', express.static(publicDir, { maxAge: '1h' }));
 
   // #region modules
-  for (const module of modules) app.use(module.routes(deps));
+  for (const module of appModules) app.use(module.routes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps));

@@ -1,7 +1,7 @@
 // Health checks that /healthz runs: each backing service registers one in deps.
 export interface HealthCheck {
   readonly name: string;
-  check(): Promise<void>;
+  readonly check: () => Promise<void>;
 }
 
 export interface HealthReport {
@@ -34,6 +34,6 @@ export async function runHealthChecks(
   );
   return {
     status: results.every(([, r]) => r.ok) ? 'ok' : 'degraded',
-    checks: Object.fromEntries(results),
+    checks: Object.fromEntries(results) as HealthReport['checks'],
   };
 }

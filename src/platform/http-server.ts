@@ -1,10 +1,8 @@
 // Listens on a port and shuts down cleanly: on SIGTERM it stops accepting, lets in-flight requests
 // finish, closes dependencies and exits 0 before the platform's 30-second SIGKILL.
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RequestListener } from 'node:http';
-import { createServer } from 'node:http';
 import type { Logger } from './logger.ts';
 
 export interface ServeOptions {
@@ -27,6 +25,15 @@ export async function serve(
 ): Promise<RunningServer> {
   const { logger } = options;
   const server = createServer(handler);
+  // Responses not yet sent when shutdown starts get `Connection: close`, so their keep-alive
+  // sockets end with the response instead of holding close() open until they time out.
+  const pending = new Set<ServerResponse>();
+  let stopping = false;
+  server.on('request', (_req, res: ServerResponse) => {
+    if (stopping) res.setHeader('Connection', 'close');
+    pending.add(res);
+    res.on('close', () => pending.delete(res));
+  });
   server.listen(options.port);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
@@ -38,7 +45,12 @@ export async function serve(
       logger.info({ reason }, 'shutdown already in progress');
       return closing;
     }
-    logger.info({ reason }, 'shutting down: no new connections, finishing in-flight requests');
+    stopping = true;
+    logger.info(
+      { reason, inFlight: pending.size },
+      'shutting down: no new connections, finishing in-flight requests',
+    );
+    for (const res of pending) if (!res.headersSent) res.setHeader('Connection', 'close');
     const force = setTimeout(() => {
       logger.error(
         { timeoutMs: options.shutdownTimeoutMs },
@@ -49,8 +61,6 @@ export async function serve(
     force.unref();
     closing = new Promise<void>((resolve) => {
       server.close(() => resolve());
-      // Keep-alive connections with no request in flight would hold close() open until they time out.
-      server.closeIdleConnections();
     })
       .then(() => options.onClose?.())
       .then(() => {
