@@ -1,0 +1,99 @@
+// The step manifest (steps/steps.json): the ordered steps, and which files and JSON keys belong to which.
+import path from 'node:path';
+import { z } from 'zod';
+
+const stepNumber = z.number().int().min(1);
+
+// A file rule: a first step, a range of steps, "base" (workshop material in every commit, from the
+// base commit on) or "source" (this repository only: tools, CI, the manifest itself).
+const fileRule = z.union([
+  stepNumber,
+  z.object({ since: stepNumber, until: stepNumber }).strict(),
+  z.literal('base'),
+  z.literal('source'),
+]);
+
+const jsonRule = z.union([stepNumber, z.literal('source')]);
+
+export const manifestSchema = z
+  .object({
+    steps: z
+      .array(
+        z
+          .object({
+            slug: z.string().regex(/^[a-z0-9-]+$/),
+            title: z.string().min(1),
+            summary: z.string().optional(),
+          })
+          .strict(),
+      )
+      .min(1),
+    files: z.record(z.string(), fileRule).default({}),
+    json: z.record(z.string(), z.record(z.string().startsWith('/'), jsonRule)).default({}),
+    rename: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type FileRule = z.infer<typeof fileRule>;
+
+export const MANIFEST_PATH = 'steps/steps.json';
+
+export class ManifestError extends Error {
+  constructor(message: string) {
+    super(`${MANIFEST_PATH}: ${message}`);
+    this.name = 'ManifestError';
+  }
+}
+
+export function parseManifest(text: string): Manifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ManifestError(`not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `/${i.path.join('/')}: ${i.message}`);
+    throw new ManifestError(problems.join('; '));
+  }
+  const manifest = parsed.data;
+  const last = manifest.steps.length;
+  const checkStep = (n: number, where: string) => {
+    if (n > last) throw new ManifestError(`${where} names step ${n}, but only ${last} steps are listed`);
+  };
+  for (const [pattern, rule] of Object.entries(manifest.files)) {
+    if (typeof rule === 'number') checkStep(rule, `files["${pattern}"]`);
+    if (typeof rule === 'object') {
+      checkStep(rule.since, `files["${pattern}"]`);
+      if (rule.until >= last || rule.until < rule.since) {
+        throw new ManifestError(`files["${pattern}"]: "until" must be at least "since" and before the last step ${last}`);
+      }
+    }
+  }
+  for (const [file, keys] of Object.entries(manifest.json)) {
+    for (const [key, rule] of Object.entries(keys)) {
+      if (typeof rule === 'number') checkStep(rule, `json["${file}"]["${key}"]`);
+    }
+  }
+  return manifest;
+}
+
+/** The rule for a path: like .gitignore, the last matching pattern wins; unlisted files are step 1's. */
+export function ruleFor(manifest: Manifest, file: string): FileRule {
+  let rule: FileRule = 1;
+  for (const [pattern, candidate] of Object.entries(manifest.files)) {
+    if (pattern === file || path.posix.matchesGlob(file, pattern)) rule = candidate;
+  }
+  return rule;
+}
+
+/** Where a base file lands in the workshop repository (a rename may map a file or a folder/). */
+export function renamed(manifest: Manifest, file: string): string {
+  for (const [from, to] of Object.entries(manifest.rename)) {
+    if (from.endsWith('/') && file.startsWith(from)) return to + file.slice(from.length);
+    if (file === from) return to;
+  }
+  return file;
+}

@@ -1,0 +1,144 @@
+// Proves every generated step works as an attendee and Heroku will use it: a clean `npm ci`, typecheck,
+// lint and tests, then the build, the pruned slug, and `npm start` answering /healthz.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface VerifyOptions {
+  /** Extra environment for every command (for example DATABASE_URL for the machine's Postgres). */
+  env?: Record<string, string>;
+  keep?: boolean;
+  log: (line: string) => void;
+}
+
+interface AppJson {
+  env?: Record<string, { value?: string; generator?: string; required?: boolean }>;
+}
+
+const MARKER_TEXT = /(\/\/|#)\s*@(step|end)\b|^\s*(\/\/|#)~ |(\/\/|#)\s*#(end)?region\b/m;
+
+export async function verifyRepository(repoDir: string, tags: readonly string[], options: VerifyOptions) {
+  const results: Array<{ tag: string; seconds: number }> = [];
+  for (const tag of tags) {
+    const started = performance.now();
+    const dir = await mkdtemp(path.join(tmpdir(), `verify-${tag}-`));
+    try {
+      await verifyStep(repoDir, tag, dir, options);
+    } finally {
+      if (!options.keep) await rm(dir, { recursive: true, force: true });
+    }
+    const seconds = (performance.now() - started) / 1000;
+    options.log(`${tag}: verified in ${seconds.toFixed(1)} s`);
+    results.push({ tag, seconds });
+  }
+  return results;
+}
+
+async function verifyStep(repoDir: string, tag: string, dir: string, options: VerifyOptions) {
+  const archive = execFileSync('git', ['archive', '--format=tar', tag], { cwd: repoDir, maxBuffer: 1 << 30 });
+  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  await assertNoMarkers(dir, tag);
+
+  const env = { ...process.env, ...options.env, NODE_ENV: 'test', CI: 'true' };
+  const step = async (label: string, command: string, args: string[], extraEnv: NodeJS.ProcessEnv = env) => {
+    const started = performance.now();
+    options.log(`${tag}: ${label} …`);
+    await runQuiet(command, args, dir, extraEnv, `${tag}: ${label}`);
+    options.log(`${tag}: ${label} ok (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  };
+
+  // npm ci must install devDependencies even though the slug check later runs in production mode.
+  await step('npm ci', 'npm', ['ci', '--no-audit', '--no-fund', '--include=dev']);
+  await step('typecheck', 'npm', ['run', '--silent', 'typecheck']);
+  await step('lint', 'npm', ['run', '--silent', 'lint']);
+  await step('test', 'npm', ['test']);
+  await step('build', 'npm', ['run', '--silent', 'build']);
+  await step('prune devDependencies', 'npm', ['prune', '--omit=dev', '--no-audit', '--no-fund']);
+  await checkSlug(dir, tag, options);
+}
+
+async function assertNoMarkers(dir: string, tag: string) {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const text = await readFile(file, 'utf8');
+    const match = MARKER_TEXT.exec(text);
+    if (match) {
+      throw new Error(`${tag}: ${path.relative(dir, file)} still holds marker text "${match[0].trim()}"`);
+    }
+  }
+}
+
+/** Runs the Procfile's release command, then `npm start` as Heroku would, and polls /healthz. */
+async function checkSlug(dir: string, tag: string, options: VerifyOptions) {
+  const appJson = JSON.parse(await readFile(path.join(dir, 'app.json'), 'utf8')) as AppJson;
+  const herokuEnv: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(appJson.env ?? {})) {
+    if (spec.generator === 'secret') herokuEnv[name] = randomBytes(32).toString('hex');
+    else if (spec.value !== undefined) herokuEnv[name] = spec.value;
+  }
+  const port = await freePort();
+  const env = { ...process.env, ...herokuEnv, ...options.env, NODE_ENV: 'production', PORT: String(port) };
+  const procfile = await readFile(path.join(dir, 'Procfile'), 'utf8');
+  const release = /^release:\s*(.+)$/m.exec(procfile)?.[1];
+  if (release) {
+    options.log(`${tag}: release phase in the pruned slug: ${release}`);
+    await runQuiet('sh', ['-c', release], dir, env, `${tag}: release`);
+  }
+
+  options.log(`${tag}: npm start in the pruned slug …`);
+  const child = spawn('npm', ['start', '--silent'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const deadline = Date.now() + 30_000;
+    let healthy = false;
+    while (Date.now() < deadline && child.exitCode === null) {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+      if (res?.ok) {
+        healthy = true;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    if (!healthy) throw new Error(`${tag}: npm start in the pruned slug never answered /healthz:\n${output}`);
+    const home = await fetch(`http://127.0.0.1:${port}/`);
+    if (!home.ok) throw new Error(`${tag}: GET / answered ${home.status} in the pruned slug:\n${output}`);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000))]);
+  if (code !== 0) throw new Error(`${tag}: after SIGTERM the pruned slug exited with ${code}:\n${output}`);
+  options.log(`${tag}: pruned slug served / and /healthz, exited 0 on SIGTERM`);
+}
+
+function runQuiet(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, label: string) {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stderr.on('data', (c: Buffer) => chunks.push(c));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0) return resolve();
+      const tail = Buffer.concat(chunks).toString('utf8').split('\n').slice(-60).join('\n');
+      reject(new Error(`${label} failed (exit ${code}) in ${cwd}:\n${tail}\nRerun with --keep to inspect the step's folder.`));
+    });
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
