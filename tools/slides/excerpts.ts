@@ -30,7 +30,11 @@ export function deckStep(deckPath: string): number {
   return match ? Math.max(1, Number(match[1])) : 1;
 }
 
-export function expandExcerpts(deckPath: string, markdown: string, steps: readonly StepTree[]): string {
+export function expandExcerpts(
+  deckPath: string,
+  markdown: string,
+  steps: readonly StepTree[],
+): string {
   const defaultStep = deckStep(deckPath);
   return markdown
     .split('\n')
@@ -39,19 +43,36 @@ export function expandExcerpts(deckPath: string, markdown: string, steps: readon
       const match = EXCERPT.exec(line.trim());
       if (!match) {
         if (LOOKS_LIKE_EXCERPT.test(line)) {
-          throw new ExcerptError(deckPath, lineNo, 'malformed excerpt: write <!-- excerpt: PATH#REGION --> or <!-- excerpt: PATH (step N) -->');
+          throw new ExcerptError(
+            deckPath,
+            lineNo,
+            'malformed excerpt: write <!-- excerpt: PATH#REGION --> or <!-- excerpt: PATH (step N) -->',
+          );
         }
         return line;
       }
-      const [, file, region, stepText] = match as unknown as [string, string, string | undefined, string | undefined];
+      const [, file, region, stepText] = match as unknown as [
+        string,
+        string,
+        string | undefined,
+        string | undefined,
+      ];
       const stepNumber = stepText ? Number(stepText) : defaultStep;
       const step = steps[stepNumber - 1];
       if (!step) {
-        throw new ExcerptError(deckPath, lineNo, `step ${stepNumber} does not exist (the manifest lists ${steps.length})`);
+        throw new ExcerptError(
+          deckPath,
+          lineNo,
+          `step ${stepNumber} does not exist (the manifest lists ${steps.length})`,
+        );
       }
       const source = step.files.get(file);
       if (!source) {
-        throw new ExcerptError(deckPath, lineNo, `excerpt ${file}: step ${stepNumber} has no such file`);
+        throw new ExcerptError(
+          deckPath,
+          lineNo,
+          `excerpt ${file}: step ${stepNumber} has no such file`,
+        );
       }
       let code = source.content.toString('utf8').replace(/\n$/, '');
       if (region) {

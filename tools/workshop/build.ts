@@ -30,7 +30,11 @@ export async function buildWorkshop(source: Tree, options: BuildOptions = {}) {
     const packageJson = step.files.get('package.json');
     if (!packageJson || sourceLock === undefined) continue;
     progress(`step ${step.number}: deriving ${LOCKFILE}`);
-    const lock = await deriveLockfile(packageJson.content.toString('utf8'), sourceLock, options.cacheDir);
+    const lock = await deriveLockfile(
+      packageJson.content.toString('utf8'),
+      sourceLock,
+      options.cacheDir,
+    );
     step.files.set(LOCKFILE, { mode: '100644', content: Buffer.from(lock) });
   }
 

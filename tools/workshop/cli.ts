@@ -41,12 +41,16 @@ async function main() {
   if (!values.out && !values.verify) throw new UsageError('--out DIR is required');
   const major = Number(process.versions.node.split('.')[0]);
   if (values.verify && major < 24) {
-    throw new UsageError(`the steps need Node 24 (package.json engines); this is Node ${process.versions.node}`);
+    throw new UsageError(
+      `the steps need Node 24 (package.json engines); this is Node ${process.versions.node}`,
+    );
   }
 
   const dirty = uncommittedPaths(root);
   if (dirty.length > 0) {
-    log(`note: ${dirty.length} uncommitted change(s) are not included (building from ${values.ref}): ${dirty.slice(0, 5).join(', ')}${dirty.length > 5 ? ' …' : ''}`);
+    log(
+      `note: ${dirty.length} uncommitted change(s) are not included (building from ${values.ref}): ${dirty.slice(0, 5).join(', ')}${dirty.length > 5 ? ' …' : ''}`,
+    );
   }
   const out = path.resolve(values.out ?? (await mkdtemp(path.join(tmpdir(), 'workshop-'))));
   log(`reading the source at ${values.ref}`);
@@ -55,17 +59,27 @@ async function main() {
     cacheDir: path.join(root, 'node_modules/.cache/workshop-lockfiles'),
     progress: log,
   });
-  writeRepository(out, commits, { author: DEFAULT_AUTHOR, epoch: DEFAULT_EPOCH, force: values.force || !values.out });
+  writeRepository(out, commits, {
+    author: DEFAULT_AUTHOR,
+    epoch: DEFAULT_EPOCH,
+    force: values.force || !values.out,
+  });
   const shas = tagShas(out);
   log(`wrote ${out}: a base commit and ${workshop.steps.length} step(s)`);
   for (const step of workshop.steps) {
-    log(`  step-${step.number}  ${shas.get(`refs/tags/step-${step.number}`)?.slice(0, 12)}  ${step.title}`);
+    log(
+      `  step-${step.number}  ${shas.get(`refs/tags/step-${step.number}`)?.slice(0, 12)}  ${step.title}`,
+    );
   }
 
   if (!values.verify) return;
   const wanted = values.step?.map(Number) ?? workshop.steps.map((s) => s.number);
   const env: Record<string, string> = {};
-  const results = await verifyRepository(out, wanted.map((n) => `step-${n}`), { env, keep: values.keep, log });
+  const results = await verifyRepository(
+    out,
+    wanted.map((n) => `step-${n}`),
+    { env, keep: values.keep, log },
+  );
   const total = results.reduce((sum, r) => sum + r.seconds, 0);
   log(`all ${results.length} step(s) verified in ${total.toFixed(1)} s`);
 }

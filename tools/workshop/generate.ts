@@ -39,7 +39,8 @@ export function generate(source: Tree): Workshop {
   }
 
   for (const file of Object.keys(manifest.json)) {
-    if (!source.has(file)) throw new JsonKeyError(file, '', 'is listed in "json" but not committed');
+    if (!source.has(file))
+      throw new JsonKeyError(file, '', 'is listed in "json" but not committed');
     const rule = ruleFor(manifest, file);
     if (rule === 'source' || rule === 'base') {
       throw new JsonKeyError(file, '', 'has keys assigned to steps but is not part of any step');
@@ -68,7 +69,15 @@ export function generate(source: Tree): Workshop {
       files.set(path, stepFile.file);
       if (stepFile.regions.size > 0) regions.set(path, stepFile.regions);
     }
-    return { number, slug: meta.slug, title: meta.title, summary: meta.summary, files, regions, declaredChanges };
+    return {
+      number,
+      slug: meta.slug,
+      title: meta.title,
+      summary: meta.summary,
+      files,
+      regions,
+      declaredChanges,
+    };
   });
 
   return { manifest, base, steps };
@@ -87,7 +96,11 @@ function renderFile(
     const text = file.content.toString('utf8');
     const parsed = JSON.parse(text) as JsonValue;
     if (formatJson(parsed) !== text) {
-      throw new JsonKeyError(path, '', 'must be formatted as two-space JSON with a final newline (as npm writes it)');
+      throw new JsonKeyError(
+        path,
+        '',
+        'must be formatted as two-space JSON with a final newline (as npm writes it)',
+      );
     }
     const drop: string[] = [];
     for (const [key, rule] of Object.entries(keys)) {

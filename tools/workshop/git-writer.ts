@@ -49,16 +49,27 @@ export function fastImportStream(commits: readonly Commit[], options: WriteOptio
   return Buffer.concat(parts);
 }
 
-export function writeRepository(dir: string, commits: readonly Commit[], options: WriteOptions): void {
+export function writeRepository(
+  dir: string,
+  commits: readonly Commit[],
+  options: WriteOptions,
+): void {
   if (existsSync(dir) && readdirSync(dir).length > 0) {
     if (!options.force) {
-      throw new Error(`${dir} exists and is not empty: choose another --out, or add --force to replace it`);
+      throw new Error(
+        `${dir} exists and is not empty: choose another --out, or add --force to replace it`,
+      );
     }
     rmSync(dir, { recursive: true, force: true });
   }
   mkdirSync(dir, { recursive: true });
   const git = (args: string[], input?: Buffer) =>
-    execFileSync('git', args, { cwd: dir, input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
+    execFileSync('git', args, {
+      cwd: dir,
+      input,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      maxBuffer: 1 << 30,
+    });
   git(['init', '--quiet', '--initial-branch=main']);
   git(['config', 'core.autocrlf', 'false']);
   git(['fast-import', '--quiet', '--force'], fastImportStream(commits, options));

@@ -5,7 +5,8 @@
 // element is matched by its value, or by its `plan`, `url` or `name` field, never by its index
 // ("/addons/heroku-postgresql:essential-0").
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 export class JsonKeyError extends Error {
   constructor(file: string, path: string, message: string) {

@@ -29,7 +29,11 @@ export async function deriveLockfile(
   sourceLock: string,
   cacheDir?: string,
 ): Promise<string> {
-  const key = createHash('sha256').update(packageJson).update('\0').update(sourceLock).digest('hex');
+  const key = createHash('sha256')
+    .update(packageJson)
+    .update('\0')
+    .update(sourceLock)
+    .digest('hex');
   const cached = cacheDir ? path.join(cacheDir, `${key}.json`) : undefined;
   if (cached) {
     const hit = await readFile(cached, 'utf8').catch(() => undefined);
@@ -45,7 +49,14 @@ export async function deriveLockfile(
     try {
       await run(
         'npm',
-        ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
+        [
+          'install',
+          '--package-lock-only',
+          '--ignore-scripts',
+          '--no-audit',
+          '--no-fund',
+          '--loglevel=error',
+        ],
         { cwd: dir, maxBuffer: 64 << 20 },
       );
     } catch (err) {
@@ -70,7 +81,8 @@ function assertSameVersions(source: Lockfile, derived: Lockfile): void {
     if (name === '') continue;
     const original = source.packages?.[name];
     if (!original) changed.push(`${name} is new (not in the source lockfile)`);
-    else if (original.version !== pkg.version) changed.push(`${name} ${original.version} → ${pkg.version}`);
+    else if (original.version !== pkg.version)
+      changed.push(`${name} ${original.version} → ${pkg.version}`);
   }
   if (changed.length > 0) {
     throw new LockfileError(

@@ -61,14 +61,17 @@ export function parseManifest(text: string): Manifest {
   const manifest = parsed.data;
   const last = manifest.steps.length;
   const checkStep = (n: number, where: string) => {
-    if (n > last) throw new ManifestError(`${where} names step ${n}, but only ${last} steps are listed`);
+    if (n > last)
+      throw new ManifestError(`${where} names step ${n}, but only ${last} steps are listed`);
   };
   for (const [pattern, rule] of Object.entries(manifest.files)) {
     if (typeof rule === 'number') checkStep(rule, `files["${pattern}"]`);
     if (typeof rule === 'object') {
       checkStep(rule.since, `files["${pattern}"]`);
       if (rule.until >= last || rule.until < rule.since) {
-        throw new ManifestError(`files["${pattern}"]: "until" must be at least "since" and before the last step ${last}`);
+        throw new ManifestError(
+          `files["${pattern}"]: "until" must be at least "since" and before the last step ${last}`,
+        );
       }
     }
   }

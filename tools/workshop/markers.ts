@@ -117,10 +117,18 @@ export function processText(
   };
   const check = (range: StepRange, lineNo: number) => {
     if (range.since < 1 || range.since > finalStep) {
-      throw new MarkerError(file, lineNo, `step ${range.since} does not exist (steps are 1 to ${finalStep})`);
+      throw new MarkerError(
+        file,
+        lineNo,
+        `step ${range.since} does not exist (steps are 1 to ${finalStep})`,
+      );
     }
     if (range.until !== Infinity && range.until > finalStep) {
-      throw new MarkerError(file, lineNo, `step ${range.until} does not exist (steps are 1 to ${finalStep})`);
+      throw new MarkerError(
+        file,
+        lineNo,
+        `step ${range.until} does not exist (steps are 1 to ${finalStep})`,
+      );
     }
     const outer = stack.at(-1);
     if (outer && (range.since < outer.range.since || range.until > outer.range.until)) {
@@ -136,7 +144,12 @@ export function processText(
     const block = syntax.block.exec(line);
     if (block) {
       const range = parseRange(block[1]!);
-      if (!range) throw new MarkerError(file, lineNo, `unknown marker "@step ${block[1]}": use "@step N+" or "@step A-B"`);
+      if (!range)
+        throw new MarkerError(
+          file,
+          lineNo,
+          `unknown marker "@step ${block[1]}": use "@step N+" or "@step A-B"`,
+        );
       check(range, lineNo);
       note(range);
       stack.push({ range, line: lineNo, commented: insideCommented || range.until < finalStep });
@@ -149,13 +162,23 @@ export function processText(
     const trailing = syntax.trailing.exec(line);
     if (trailing) {
       const range = parseRange(trailing[2]!);
-      if (!range) throw new MarkerError(file, lineNo, `unknown marker "@step ${trailing[2]}": use "@step N+"`);
+      if (!range)
+        throw new MarkerError(
+          file,
+          lineNo,
+          `unknown marker "@step ${trailing[2]}": use "@step N+"`,
+        );
       if (range.until !== Infinity) {
-        throw new MarkerError(file, lineNo, 'a marker at the end of a line takes "N+" only; use a block for "A-B"');
+        throw new MarkerError(
+          file,
+          lineNo,
+          'a marker at the end of a line takes "N+" only; use a block for "A-B"',
+        );
       }
       check(range, lineNo);
       note(range);
-      if (visible && step >= range.since) out.push(uncomment(trailing[1]!, insideCommented, lineNo));
+      if (visible && step >= range.since)
+        out.push(uncomment(trailing[1]!, insideCommented, lineNo));
       return;
     }
     if (syntax.suspicious.test(line)) {
@@ -164,7 +187,8 @@ export function processText(
     const regionStart = syntax.regionStart.exec(line);
     if (regionStart) {
       const name = regionStart[1]!;
-      if (seenRegions.has(name)) throw new MarkerError(file, lineNo, `region "${name}" is defined twice`);
+      if (seenRegions.has(name))
+        throw new MarkerError(file, lineNo, `region "${name}" is defined twice`);
       seenRegions.add(name);
       openRegions.push({ name, line: lineNo, start: visible ? out.length : -1 });
       return;
@@ -191,7 +215,11 @@ export function processText(
       );
     }
     if (match) {
-      throw new MarkerError(file, lineNo, `"${syntax.commentedPrefix}" is only allowed inside a block that ends before step ${finalStep}`);
+      throw new MarkerError(
+        file,
+        lineNo,
+        `"${syntax.commentedPrefix}" is only allowed inside a block that ends before step ${finalStep}`,
+      );
     }
     return line;
   }
@@ -199,6 +227,11 @@ export function processText(
   const open = stack.pop();
   if (open) throw new MarkerError(file, open.line, '@step block is never closed with @end');
   const region = openRegions.pop();
-  if (region) throw new MarkerError(file, region.line, `region "${region.name}" is never closed with #endregion`);
+  if (region)
+    throw new MarkerError(
+      file,
+      region.line,
+      `region "${region.name}" is never closed with #endregion`,
+    );
   return { text: out.join('\n'), regions, changesAt };
 }

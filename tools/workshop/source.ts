@@ -20,10 +20,15 @@ export function readCommit(repoDir: string, ref = 'HEAD'): Tree {
     .map((entry) => {
       const [meta, path] = entry.split('\t') as [string, string];
       const [mode, type, sha] = meta.split(' ') as [string, string, string];
-      if (type !== 'blob') throw new Error(`${path}: ${type} entries (submodules) are not supported`);
+      if (type !== 'blob')
+        throw new Error(`${path}: ${type} entries (submodules) are not supported`);
       return { mode, sha, path };
     });
-  const batch = git(repoDir, ['cat-file', '--batch'], Buffer.from(entries.map((e) => e.sha).join('\n') + '\n'));
+  const batch = git(
+    repoDir,
+    ['cat-file', '--batch'],
+    Buffer.from(entries.map((e) => e.sha).join('\n') + '\n'),
+  );
   const tree: Tree = new Map();
   let offset = 0;
   for (const { mode, path } of entries) {

@@ -21,7 +21,11 @@ interface AppJson {
 
 const MARKER_TEXT = /(\/\/|#)\s*@(step|end)\b|^\s*(\/\/|#)~ |(\/\/|#)\s*#(end)?region\b/m;
 
-export async function verifyRepository(repoDir: string, tags: readonly string[], options: VerifyOptions) {
+export async function verifyRepository(
+  repoDir: string,
+  tags: readonly string[],
+  options: VerifyOptions,
+) {
   const results: Array<{ tag: string; seconds: number }> = [];
   for (const tag of tags) {
     const started = performance.now();
@@ -39,12 +43,20 @@ export async function verifyRepository(repoDir: string, tags: readonly string[],
 }
 
 async function verifyStep(repoDir: string, tag: string, dir: string, options: VerifyOptions) {
-  const archive = execFileSync('git', ['archive', '--format=tar', tag], { cwd: repoDir, maxBuffer: 1 << 30 });
+  const archive = execFileSync('git', ['archive', '--format=tar', tag], {
+    cwd: repoDir,
+    maxBuffer: 1 << 30,
+  });
   execFileSync('tar', ['-x', '-C', dir], { input: archive });
   await assertNoMarkers(dir, tag);
 
   const env = { ...process.env, ...options.env, NODE_ENV: 'test', CI: 'true' };
-  const step = async (label: string, command: string, args: string[], extraEnv: NodeJS.ProcessEnv = env) => {
+  const step = async (
+    label: string,
+    command: string,
+    args: string[],
+    extraEnv: NodeJS.ProcessEnv = env,
+  ) => {
     const started = performance.now();
     options.log(`${tag}: ${label} …`);
     await runQuiet(command, args, dir, extraEnv, `${tag}: ${label}`);
@@ -69,7 +81,9 @@ async function assertNoMarkers(dir: string, tag: string) {
     const text = await readFile(file, 'utf8');
     const match = MARKER_TEXT.exec(text);
     if (match) {
-      throw new Error(`${tag}: ${path.relative(dir, file)} still holds marker text "${match[0].trim()}"`);
+      throw new Error(
+        `${tag}: ${path.relative(dir, file)} still holds marker text "${match[0].trim()}"`,
+      );
     }
   }
 }
@@ -83,7 +97,13 @@ async function checkSlug(dir: string, tag: string, options: VerifyOptions) {
     else if (spec.value !== undefined) herokuEnv[name] = spec.value;
   }
   const port = await freePort();
-  const env = { ...process.env, ...herokuEnv, ...options.env, NODE_ENV: 'production', PORT: String(port) };
+  const env = {
+    ...process.env,
+    ...herokuEnv,
+    ...options.env,
+    NODE_ENV: 'production',
+    PORT: String(port),
+  };
   const procfile = await readFile(path.join(dir, 'Procfile'), 'utf8');
   const release = /^release:\s*(.+)$/m.exec(procfile)?.[1];
   if (release) {
@@ -92,7 +112,11 @@ async function checkSlug(dir: string, tag: string, options: VerifyOptions) {
   }
 
   options.log(`${tag}: npm start in the pruned slug …`);
-  const child = spawn('npm', ['start', '--silent'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: dir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -108,18 +132,30 @@ async function checkSlug(dir: string, tag: string, options: VerifyOptions) {
       }
       await new Promise((r) => setTimeout(r, 200));
     }
-    if (!healthy) throw new Error(`${tag}: npm start in the pruned slug never answered /healthz:\n${output}`);
+    if (!healthy)
+      throw new Error(`${tag}: npm start in the pruned slug never answered /healthz:\n${output}`);
     const home = await fetch(`http://127.0.0.1:${port}/`);
-    if (!home.ok) throw new Error(`${tag}: GET / answered ${home.status} in the pruned slug:\n${output}`);
+    if (!home.ok)
+      throw new Error(`${tag}: GET / answered ${home.status} in the pruned slug:\n${output}`);
   } finally {
     child.kill('SIGTERM');
   }
-  const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000))]);
-  if (code !== 0) throw new Error(`${tag}: after SIGTERM the pruned slug exited with ${code}:\n${output}`);
+  const code = await Promise.race([
+    exited,
+    new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000)),
+  ]);
+  if (code !== 0)
+    throw new Error(`${tag}: after SIGTERM the pruned slug exited with ${code}:\n${output}`);
   options.log(`${tag}: pruned slug served / and /healthz, exited 0 on SIGTERM`);
 }
 
-function runQuiet(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, label: string) {
+function runQuiet(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  label: string,
+) {
   return new Promise<void>((resolve, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
@@ -129,7 +165,11 @@ function runQuiet(command: string, args: string[], cwd: string, env: NodeJS.Proc
     child.on('exit', (code) => {
       if (code === 0) return resolve();
       const tail = Buffer.concat(chunks).toString('utf8').split('\n').slice(-60).join('\n');
-      reject(new Error(`${label} failed (exit ${code}) in ${cwd}:\n${tail}\nRerun with --keep to inspect the step's folder.`));
+      reject(
+        new Error(
+          `${label} failed (exit ${code}) in ${cwd}:\n${tail}\nRerun with --keep to inspect the step's folder.`,
+        ),
+      );
     });
   });
 }

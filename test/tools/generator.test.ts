@@ -1,0 +1,252 @@
+// The step generator on a three-step fixture: what each step holds, marker errors, determinism.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { buildWorkshop } from '../../tools/workshop/build.ts';
+import { generate, type StepTree } from '../../tools/workshop/generate.ts';
+import {
+  DEFAULT_AUTHOR,
+  DEFAULT_EPOCH,
+  tagShas,
+  writeRepository,
+} from '../../tools/workshop/git-writer.ts';
+import { readCommit, type Tree } from '../../tools/workshop/source.ts';
+import { FILES, fixtureRepo, git } from './fixture.ts';
+
+const treeOf = (files: Record<string, string>): Tree =>
+  new Map(Object.entries(files).map(([p, c]) => [p, { mode: '100644', content: Buffer.from(c) }]));
+const text = (step: StepTree, file: string) => step.files.get(file)?.content.toString('utf8');
+const steps = generate(treeOf(FILES)).steps;
+const [one, two, three] = steps as [StepTree, StepTree, StepTree];
+
+describe('what each step holds', () => {
+  test('a file assigned to step 2 is absent in step 1 and present from step 2', () => {
+    assert.equal(one.files.has('src/greeter.ts'), false);
+    assert.equal(text(two, 'src/greeter.ts'), FILES['src/greeter.ts']);
+    assert.equal(text(three, 'src/greeter.ts'), FILES['src/greeter.ts']);
+  });
+
+  test('a file that lives in steps 1–2 is removed in step 3', () => {
+    assert.ok(one.files.has('src/legacy.ts'));
+    assert.ok(two.files.has('src/legacy.ts'));
+    assert.equal(three.files.has('src/legacy.ts'), false);
+  });
+
+  test('a region of steps 1–2 is uncommented there and replaced in step 3', () => {
+    assert.equal(
+      text(one, 'src/main.ts'),
+      "import { hello } from './hello.ts';\n\nconsole.log(hello('world'));\n",
+    );
+    assert.equal(
+      text(two, 'src/main.ts'),
+      "import { hello } from './hello.ts';\nimport { greet } from './greeter.ts';\n\nconsole.log(hello('world'));\n",
+    );
+    assert.equal(
+      text(three, 'src/main.ts'),
+      "import { hello } from './hello.ts';\nimport { greet } from './greeter.ts';\n\nconsole.log(greet('world'));\n",
+    );
+  });
+
+  test('a named region is recorded per step for the decks, without its markers', () => {
+    assert.equal(one.regions.get('src/main.ts')?.get('main'), "console.log(hello('world'));");
+    assert.equal(three.regions.get('src/main.ts')?.get('main'), "console.log(greet('world'));");
+  });
+
+  test('a JSON key assigned to step 3 appears in step 3 only; a source-only key never', () => {
+    const pkg = (step: StepTree) =>
+      JSON.parse(text(step, 'package.json')!) as Record<string, Record<string, string>>;
+    assert.equal(pkg(one).dependencies?.['is-number'], undefined);
+    assert.equal(pkg(two).dependencies?.['is-number'], undefined);
+    assert.equal(pkg(three).dependencies?.['is-number'], '7.0.0');
+    for (const step of steps) assert.deepEqual(pkg(step).scripts, { start: 'node src/main.ts' });
+  });
+
+  test('source-only and base files stay out of the step trees', () => {
+    for (const step of steps) {
+      for (const file of step.files.keys()) {
+        assert.doesNotMatch(file, /^(tools|docs|slides)\/|^steps\/steps\.json$/, file);
+      }
+    }
+  });
+
+  test('no marker text reaches any step', () => {
+    for (const step of steps) {
+      for (const [file, { content }] of step.files) {
+        assert.doesNotMatch(
+          content.toString('utf8'),
+          /@step|@end|\/\/~|#region|#endregion/,
+          `${file} in step ${step.number}`,
+        );
+      }
+    }
+  });
+});
+
+describe('marker errors name the file and line', () => {
+  const withMain = (main: string) => treeOf({ ...FILES, 'src/main.ts': main });
+  const cases: Array<[string, string, RegExp]> = [
+    [
+      'an @step block never closed',
+      'a();\n// @step 2+\nb();\n',
+      /src\/main\.ts:2: @step block is never closed/,
+    ],
+    [
+      'an @end with no block',
+      'a();\n// @end\n',
+      /src\/main\.ts:2: @end without an open @step block/,
+    ],
+    [
+      'an unknown range',
+      '// @step two+\nb();\n// @end\n',
+      /src\/main\.ts:1: unknown marker "@step two\+"/,
+    ],
+    [
+      'a misspelled marker',
+      'a();\n\n// @steps 2+\n',
+      /src\/main\.ts:3: unknown marker: \/\/ @steps 2\+/,
+    ],
+    [
+      'a step that does not exist',
+      '// @step 4+\nb();\n// @end\n',
+      /src\/main\.ts:1: step 4 does not exist/,
+    ],
+    [
+      'an uncommented body in a block that ends early',
+      '// @step 1-2\nb();\n// @end\n',
+      /src\/main\.ts:2: .*must start with "\/\/~ "/,
+    ],
+    [
+      'a commented line outside such a block',
+      'a();\n//~ b();\n',
+      /src\/main\.ts:2: "\/\/~" is only allowed/,
+    ],
+    [
+      'a trailing range marker',
+      'b(); // @step 1-2\n',
+      /src\/main\.ts:1: a marker at the end of a line takes "N\+" only/,
+    ],
+    [
+      'a widening nested block',
+      '// @step 2+\n// @step 1+\na();\n// @end\n// @end\n',
+      /src\/main\.ts:2: a nested @step block must narrow/,
+    ],
+    ['an unclosed region', '// #region x\na();\n', /src\/main\.ts:1: region "x" is never closed/],
+  ];
+  for (const [name, main, expected] of cases) {
+    test(`rejects ${name}`, () => {
+      assert.throws(() => generate(withMain(main)), expected);
+    });
+  }
+
+  test('rejects a JSON key path that matches nothing', () => {
+    const manifest = JSON.parse(FILES['steps/steps.json']!) as {
+      json: Record<string, Record<string, unknown>>;
+    };
+    manifest.json['package.json']!['/dependencies/left-pad'] = 2;
+    const tree = treeOf({ ...FILES, 'steps/steps.json': JSON.stringify(manifest) });
+    assert.throws(() => generate(tree), /package\.json \/dependencies\/left-pad: matches nothing/);
+  });
+});
+
+describe('the workshop repository', () => {
+  const source = fixtureRepo();
+  const build = async (out: string) => {
+    const { commits } = await buildWorkshop(readCommit(source));
+    writeRepository(out, commits, { author: DEFAULT_AUTHOR, epoch: DEFAULT_EPOCH, force: true });
+    return tagShas(out);
+  };
+  const outA = mkdtempSync(path.join(tmpdir(), 'workshop-a-'));
+  const outB = mkdtempSync(path.join(tmpdir(), 'workshop-b-'));
+
+  test('two runs give identical SHAs for every tag', async () => {
+    const a = await build(outA);
+    const b = await build(outB);
+    assert.deepEqual([...a.keys()].sort(), [
+      'refs/heads/main',
+      'refs/tags/step-1',
+      'refs/tags/step-2',
+      'refs/tags/step-3',
+    ]);
+    assert.deepEqual(a, b);
+  });
+
+  test('the history is linear: base commit, then "Step N: Title", main at the last step', () => {
+    assert.deepEqual(git(outA, 'log', '--format=%s', 'main').split('\n').reverse(), [
+      'Workshop materials: guides and slides',
+      'Step 1: Hello',
+      'Step 2: A greeter module',
+      'Step 3: Farewell',
+    ]);
+    assert.equal(git(outA, 'rev-parse', 'main'), git(outA, 'rev-parse', 'step-3'));
+    assert.equal(git(outA, 'status', '--porcelain'), '', 'main is checked out cleanly');
+  });
+
+  test('base material is in every commit, renamed, with deck excerpts filled in per step', () => {
+    assert.equal(git(outA, 'show', 'step-1:guides/01-hello.md'), '# Hello');
+    assert.match(
+      git(outA, 'show', 'step-1:slides/01-hello.md'),
+      /```ts\nconsole\.log\(hello\('world'\)\);\n```/,
+    );
+    assert.match(
+      git(outA, 'show', 'step-1:slides/03-farewell.md'),
+      /console\.log\(greet\('world'\)\);/,
+    );
+    assert.equal(
+      git(outA, 'ls-tree', '-r', '--name-only', 'main~3'),
+      'guides/01-hello.md\nslides/01-hello.md\nslides/03-farewell.md',
+    );
+  });
+
+  test('a step diff shows only what the step adds', () => {
+    assert.deepEqual(git(outA, 'diff', '--name-only', 'step-1', 'step-2').split('\n'), [
+      'src/greeter.ts',
+      'src/main.ts',
+    ]);
+    assert.deepEqual(git(outA, 'diff', '--name-only', 'step-2', 'step-3').split('\n'), [
+      'package-lock.json',
+      'package.json',
+      'src/legacy.ts',
+      'src/main.ts',
+    ]);
+  });
+
+  test('file modes are kept: an executable stays executable', () => {
+    assert.match(git(outA, 'ls-tree', 'step-1', 'run.sh'), /^100755 /);
+  });
+
+  test('only committed content is used: a working-tree edit changes nothing', async () => {
+    const before = tagShas(outA);
+    writeFileSync(path.join(source, 'src/hello.ts'), 'export const hello = () => "edited";\n');
+    const after = await build(mkdtempSync(path.join(tmpdir(), 'workshop-c-')));
+    assert.deepEqual(after, before);
+  });
+
+  test("a step's lockfile keeps the source's versions and npm ci accepts it", () => {
+    const lock = JSON.parse(git(outA, 'show', 'step-3:package-lock.json')) as {
+      packages: Record<string, { version?: string }>;
+    };
+    assert.equal(lock.packages['node_modules/is-number']?.version, '7.0.0');
+    const stepOneLock = JSON.parse(git(outA, 'show', 'step-1:package-lock.json')) as {
+      packages: Record<string, unknown>;
+    };
+    assert.equal(
+      stepOneLock.packages['node_modules/is-number'],
+      undefined,
+      'step 1 does not use is-number',
+    );
+
+    const checkout = mkdtempSync(path.join(tmpdir(), 'workshop-ci-'));
+    execFileSync('sh', ['-c', `git -C ${outA} archive step-3 | tar -x -C ${checkout}`]);
+    execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], {
+      cwd: checkout,
+      stdio: 'pipe',
+    });
+    const installed = JSON.parse(
+      readFileSync(path.join(checkout, 'node_modules/is-number/package.json'), 'utf8'),
+    ) as { version: string };
+    assert.equal(installed.version, '7.0.0');
+  });
+});
