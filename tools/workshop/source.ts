@@ -1,5 +1,7 @@
 // Reads a commit of a git repository, never the working tree: only committed content becomes a step.
 import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
 
 export interface TreeFile {
   /** Git file mode: 100644, 100755 or 120000 (symlink). */
@@ -48,4 +50,27 @@ export function uncommittedPaths(repoDir: string): string[] {
     .split('\0')
     .filter(Boolean)
     .map((line) => line.slice(3));
+}
+
+/** Tracked and new (not ignored) files as they are on disk: for previews such as the decks. */
+export function readWorkingTree(repoDir: string): Tree {
+  const paths = git(repoDir, ['ls-files', '-z', '--cached', '--others', '--exclude-standard'])
+    .toString('utf8')
+    .split('\0')
+    .filter(Boolean);
+  const tree: Tree = new Map();
+  for (const file of paths) {
+    const full = path.join(repoDir, file);
+    if (!existsSync(full)) continue; // deleted but not yet committed
+    const stat = lstatSync(full);
+    if (stat.isSymbolicLink()) {
+      tree.set(file, { mode: '120000', content: Buffer.from(readlinkSync(full)) });
+    } else {
+      tree.set(file, {
+        mode: stat.mode & 0o111 ? '100755' : '100644',
+        content: readFileSync(full),
+      });
+    }
+  }
+  return tree;
 }
