@@ -20,7 +20,7 @@ export const serviceUnavailable = (message: string, cause?: unknown) =>
 export function statusOf(err: unknown): number {
   if (err instanceof HttpError) return err.status;
   if (typeof err === 'object' && err !== null && 'status' in err) {
-    const status = (err).status;
+    const status = err.status;
     if (typeof status === 'number' && status >= 400 && status <= 599) return status;
   }
   return 500;
