@@ -10,10 +10,10 @@ const PALETTE: readonly Colour[] = ['cyan', 'magenta', 'green', 'yellow', 'blue'
 export const LAUNCHER = 'dev';
 
 export interface Output {
-  /** Writes one line for `name`; `text` must not contain a newline. */
-  line(name: string, text: string): void;
+  /** Writes `text` for `name`, one prefixed line per line of text. */
+  readonly line: (name: string, text: string) => void;
   /** Writes a line from the launcher. */
-  say(text: string): void;
+  readonly say: (text: string) => void;
 }
 
 /** `web     | ` for a column `width` wide. */
@@ -42,12 +42,11 @@ export function createOutput({ names, colour, write }: OutputOptions): Output {
   const width = Math.max(LAUNCHER.length, ...names.map((n) => n.length));
   const palette = colours(names);
   const line = (name: string, text: string) => {
-    const head = prefix(name, width);
+    const plain = prefix(name, width);
     const style = palette.get(name);
+    const head = colour && style ? styleText(style, plain, { validateStream: false }) : plain;
     // One write per line, so lines from different processes can never interleave mid-line.
-    write(
-      `${colour && style ? styleText(style, head, { validateStream: false }) : head}${text}\n`,
-    );
+    for (const part of text.split('\n')) write(`${head}${part}\n`);
   };
   return { line, say: (text) => line(LAUNCHER, text) };
 }

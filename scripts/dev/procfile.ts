@@ -38,7 +38,9 @@ export function parseProcfile(text: string): ProcessType[] {
     } else {
       const earlier = types.find((t) => t.name === name);
       if (earlier) {
-        problems.push(`line ${line}: process type "${name}" is already defined on line ${earlier.line}`);
+        problems.push(
+          `line ${line}: process type "${name}" is already defined on line ${earlier.line}`,
+        );
       } else {
         types.push({ name, command, line });
       }

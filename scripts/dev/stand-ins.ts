@@ -1,0 +1,105 @@
+// Stand-in backing services: what one is, and starting and stopping those whose URL is not set.
+import { isSet, type Env } from './env.ts';
+
+export interface StandInContext {
+  /** The project directory. */
+  readonly root: string;
+  /** Where a stand-in keeps data between runs (.data/, ignored by git). */
+  readonly dataDir: string;
+  /** The assembled environment, for settings such as a preferred port. */
+  readonly env: Env;
+}
+
+export interface StartedStandIn {
+  /** Handed to every process as the stand-in's env var, exactly as a Heroku add-on sets its URL. */
+  readonly url: string;
+  /** More variables that go with the URL (credentials, a bucket name); they win over .env. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Shown in the banner, e.g. where the data lives or a web inbox. */
+  readonly info?: string;
+  stop(): Promise<void>;
+}
+
+export interface StandIn {
+  /** Short, shown in the banner: "postgres". */
+  readonly name: string;
+  /** The variable whose absence calls for this stand-in: "DATABASE_URL". */
+  readonly envVar: string;
+  /** Starts the service; heavy packages are best imported here, so a configured URL never loads them. */
+  start(context: StandInContext): Promise<StartedStandIn>;
+}
+
+export interface RunningStandIn {
+  readonly service: StandIn;
+  readonly started: StartedStandIn;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The stand-ins needed: those whose variable is unset or empty. */
+export function standInsNeeded(registry: readonly StandIn[], env: Env): StandIn[] {
+  return registry.filter((service) => !isSet(env, service.envVar));
+}
+
+/** The variables the running stand-ins hand to every process. */
+export function standInEnv(running: readonly RunningStandIn[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const { service, started } of running) {
+    Object.assign(env, { [service.envVar]: started.url }, started.env);
+  }
+  return env;
+}
+
+/** Stops stand-ins in reverse order of the list; a failure is reported, not thrown. */
+export async function stopStandIns(
+  running: readonly RunningStandIn[],
+  report: (message: string) => void,
+): Promise<void> {
+  for (const { service, started } of [...running].reverse()) {
+    try {
+      await started.stop();
+    } catch (err) {
+      report(`${service.name} did not stop cleanly: ${messageOf(err)}`);
+    }
+  }
+}
+
+/** Thrown when a stand-in cannot start; the others have been stopped by then. */
+export class StandInError extends Error {
+  constructor(service: StandIn, cause: unknown) {
+    super(
+      `${service.name} (for ${service.envVar}) did not start: ` +
+        `${messageOf(cause)}\n` +
+        `Set ${service.envVar} in .env to use a service of your own instead.`,
+      { cause },
+    );
+    this.name = 'StandInError';
+  }
+}
+
+/** Starts the given stand-ins side by side; if one fails, stops those that started and throws. */
+export async function startStandIns(
+  services: readonly StandIn[],
+  context: StandInContext,
+  report: (message: string) => void,
+): Promise<RunningStandIn[]> {
+  const results = await Promise.allSettled(services.map((service) => service.start(context)));
+  const running: RunningStandIn[] = [];
+  let failure: StandInError | undefined;
+  results.forEach((result, i) => {
+    const service = services[i];
+    if (!service) return;
+    if (result.status === 'fulfilled') {
+      running.push({ service, started: result.value });
+    } else {
+      failure ??= new StandInError(service, result.reason);
+    }
+  });
+  if (failure) {
+    await stopStandIns(running, report);
+    throw failure;
+  }
+  return running;
+}
