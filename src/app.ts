@@ -11,18 +11,22 @@ import { errorHandler, notFoundHandler } from './web/errors.ts';
 const require = createRequire(import.meta.url);
 // The CSS framework ships inside node_modules, so the site works offline and needs no CDN.
 const picoDir = path.dirname(require.resolve('@picocss/pico/css/pico.min.css'));
-// public/ sits at the project root; from dist/src/ and from src/ it is found the same way.
-const publicDir = fileURLToPath(
-  new URL(import.meta.url.includes('/dist/') ? '../../public/' : '../public/', import.meta.url),
-);
+// public/ sits at the project root, one level above src/ and two above the compiled dist/src/.
+const here = path.dirname(fileURLToPath(import.meta.url));
+const compiled = path.basename(path.dirname(here)) === 'dist';
+const publicDir = path.resolve(here, compiled ? '../../public' : '../public');
 
 export function createApp(deps: Deps, appModules: readonly AppModule[] = modules): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Heroku's router ends TLS and forwards the request: trust its one hop for the client's IP and protocol.
+  app.set('trust proxy', 1);
 
   app.use(
     pinoHttp({
       logger: deps.logger,
+      // Uptime monitors poll /healthz every few seconds; logging each poll would bury the real traffic.
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
       customSuccessMessage: (req, res, ms) =>
         `${req.method} ${req.url} ${res.statusCode} ${Math.round(ms)}ms`,
       customErrorMessage: (req, res) => `${req.method} ${req.url} ${res.statusCode} failed`,

@@ -9,8 +9,17 @@ const isoInstant = z
   .regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/, {
     message: 'expected an ISO 8601 date such as 2026-12-01 or 2026-12-01T09:00:00Z',
   })
-  .transform((value) => new Date(value))
-  .refine((date) => !Number.isNaN(date.getTime()), { message: 'is not a real date' });
+  // Date rolls 2026-02-30 over to March 2, so the calendar date must survive the round trip.
+  .refine((value) => {
+    const day = value.slice(0, 10);
+    const calendar = new Date(`${day}T00:00:00Z`);
+    return (
+      !Number.isNaN(new Date(value).getTime()) &&
+      !Number.isNaN(calendar.getTime()) &&
+      calendar.toISOString().slice(0, 10) === day
+    );
+  }, 'is not a real calendar date')
+  .transform((value) => new Date(value));
 
 // #region schema
 const schema = z.object({

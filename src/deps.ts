@@ -20,7 +20,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
     healthChecks,
     /** Closes every connection in reverse order of opening. */
     async close(): Promise<void> {
-      for (const close of closers.reverse()) await close();
+      for (const close of closers.toReversed()) await close();
     },
   };
 }

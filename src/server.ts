@@ -1,19 +1,22 @@
 // Web process entry point (Procfile `web:`): config, dependencies, app, then listen on $PORT.
 import { createApp } from './app.ts';
+import { loadConfig } from './config.ts';
 import { createDeps } from './deps.ts';
 import { exitOnSignals, serve } from './platform/http-server.ts';
-import { loadConfigOrExit } from './platform/startup.ts';
+import { runEntryPoint } from './platform/startup.ts';
 
-const config = loadConfigOrExit();
-const deps = await createDeps(config);
-const running = await serve(createApp(deps), {
-  port: config.port,
-  logger: deps.logger,
-  shutdownTimeoutMs: config.shutdownTimeoutMs,
-  onClose: () => deps.close(),
+await runEntryPoint('web', async () => {
+  const config = loadConfig(process.env);
+  const deps = await createDeps(config);
+  const running = await serve(createApp(deps), {
+    port: config.port,
+    logger: deps.logger,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    onClose: () => deps.close(),
+  });
+  exitOnSignals(running, deps.logger);
+  deps.logger.info(
+    { port: running.port, env: config.env },
+    `listening on http://localhost:${running.port}`,
+  );
 });
-exitOnSignals(running, deps.logger);
-deps.logger.info(
-  { port: running.port, env: config.env },
-  `listening on http://localhost:${running.port}`,
-);

@@ -60,3 +60,15 @@ test('LOG_FORMAT=pretty selects readable logs; JSON lines are the default', () =
   assert.equal(loadConfig({}, now).log.pretty, false);
   assert.equal(loadConfig({ LOG_FORMAT: 'pretty' }, now).log.pretty, true);
 });
+
+test('an impossible calendar date is rejected rather than rolled over', () => {
+  assert.throws(
+    () => loadConfig({ CAMPAIGN_STARTS_AT: '2026-02-30' }, now),
+    /CAMPAIGN_STARTS_AT: is not a real calendar date/,
+  );
+  const offset = loadConfig(
+    { CAMPAIGN_STARTS_AT: '2026-12-01T00:30:00+02:00', CAMPAIGN_ENDS_AT: '2026-12-31' },
+    now,
+  );
+  assert.equal(offset.campaign.startsAt.toISOString(), '2026-11-30T22:30:00.000Z');
+});

@@ -51,6 +51,22 @@ describe('SIGTERM', () => {
 });
 
 describe('the web entry point', () => {
+  test('a port already in use stops the boot with one clear line, not a stack trace', async () => {
+    const port = await freePort();
+    const first = start(['src/server.ts'], { ...env, PORT: String(port) });
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, first);
+    const second = start(['src/server.ts'], { ...env, PORT: String(port) });
+    const { code } = await withTimeout(second.exited, 5000, 'exit on a taken port');
+    first.process.kill('SIGTERM');
+    await first.exited;
+    assert.equal(code, 1);
+    assert.match(
+      second.output(),
+      new RegExp(`web: port ${port} is already in use\\nStop the process`),
+    );
+    assert.doesNotMatch(second.output(), /\bat .*http-server/);
+  });
+
   test('serves the landing page on $PORT and exits 0 on SIGTERM', async () => {
     const port = await freePort();
     const child = start(['src/server.ts'], {

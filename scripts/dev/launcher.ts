@@ -59,6 +59,9 @@ export async function launch(options: LaunchOptions): Promise<number> {
 
   const dotenv = readDotenv(path.join(root, '.env'));
   const base = assembleEnv(options.env, dotenv);
+  // The children write to a pipe, not a terminal: tell their loggers to colour anyway when we do.
+  if (colour && base.FORCE_COLOR === undefined && base.NO_COLOR === undefined)
+    base.FORCE_COLOR = '1';
   out.say(
     dotenv ? '.env loaded' : 'no .env: defaults apply (copy .env.example to .env to change them)',
   );

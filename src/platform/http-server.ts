@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from './logger.ts';
+import { StartupError } from './startup.ts';
 
 export interface ServeOptions {
   port: number;
@@ -35,7 +36,16 @@ export async function serve(
     res.on('close', () => pending.delete(res));
   });
   server.listen(options.port);
-  await once(server, 'listening');
+  try {
+    await once(server, 'listening');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    throw new StartupError(
+      `port ${options.port} is already in use`,
+      'Stop the process that holds it, or set PORT to another port.',
+      { cause: err },
+    );
+  }
   const port = (server.address() as AddressInfo).port;
 
   // #region shutdown

@@ -15,7 +15,6 @@ export function createLogger(options: LoggerOptions, destination?: DestinationSt
     (options.pretty
       ? pretty({
           sync: true,
-          colorize: true,
           singleLine: true,
           ignore: 'pid,hostname,req,res,responseTime',
           translateTime: 'HH:MM:ss',

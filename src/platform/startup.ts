@@ -1,15 +1,34 @@
-// Startup helper for entry points: a configuration problem ends the process with every fix listed.
-import { ConfigError, loadConfig, type Config } from '../config.ts';
+// Runs an entry point (web, release, worker): a problem at startup ends the process with exit 1 and one
+// clear message saying what to do, instead of a stack trace.
+import { ConfigError } from '../config.ts';
 
-export function loadConfigOrExit(): Config {
+/** A startup failure the user can fix; `hint` says how. */
+export class StartupError extends Error {
+  readonly hint: string;
+
+  constructor(message: string, hint: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StartupError';
+    this.hint = hint;
+  }
+}
+
+export async function runEntryPoint(name: string, main: () => Promise<void>): Promise<void> {
   try {
-    return loadConfig(process.env);
+    await main();
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(
-      `${err.message}\n\nSet these variables in .env for local runs (see .env.example),\n` +
-        `or on Heroku with: heroku config:set NAME=value\n`,
-    );
+    if (err instanceof ConfigError) {
+      process.stderr.write(
+        `${name}: ${err.message}\n\nSet these variables in .env for local runs (see .env.example),\n` +
+          `or on Heroku with: heroku config:set NAME=value\n`,
+      );
+    } else if (err instanceof StartupError) {
+      process.stderr.write(`${name}: ${err.message}\n${err.hint}\n`);
+    } else {
+      process.stderr.write(
+        `${name}: failed to start\n${err instanceof Error ? err.stack : String(err)}\n`,
+      );
+    }
     process.exit(1);
   }
 }
