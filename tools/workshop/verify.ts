@@ -111,10 +111,29 @@ async function checkSlug(dir: string, tag: string, options: VerifyOptions) {
     await runQuiet('sh', ['-c', release], dir, env, `${tag}: release`);
   }
 
-  options.log(`${tag}: npm start in the pruned slug …`);
-  const child = spawn('npm', ['start', '--silent'], {
+  // Heroku runs the Procfile's web command itself; `npm start` must work too (no Procfile means npm start).
+  const web = /^web:\s*(.+)$/m.exec(procfile)?.[1];
+  if (!web) throw new Error(`${tag}: the Procfile has no web process`);
+  await checkServer(tag, ['sh', '-c', `exec ${web}`], dir, env, port, true, options);
+  await checkServer(tag, ['npm', 'start', '--silent'], dir, env, port, false, options);
+}
+
+/** Starts a server, checks / and /healthz, then SIGTERMs its process group as the dyno manager does. */
+async function checkServer(
+  tag: string,
+  [command, ...args]: string[],
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  port: number,
+  expectCleanExit: boolean,
+  options: VerifyOptions,
+) {
+  const label = [command, ...args].join(' ');
+  options.log(`${tag}: ${label} in the pruned slug …`);
+  const child = spawn(command!, args, {
     cwd: dir,
     env,
+    detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -125,28 +144,35 @@ async function checkSlug(dir: string, tag: string, options: VerifyOptions) {
     const deadline = Date.now() + 30_000;
     let healthy = false;
     while (Date.now() < deadline && child.exitCode === null) {
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`, { keepalive: false }).catch(
+        () => undefined,
+      );
+      await res?.arrayBuffer();
       if (res?.ok) {
         healthy = true;
         break;
       }
       await new Promise((r) => setTimeout(r, 200));
     }
-    if (!healthy)
-      throw new Error(`${tag}: npm start in the pruned slug never answered /healthz:\n${output}`);
+    if (!healthy) throw new Error(`${tag}: ${label} never answered /healthz:\n${output}`);
     const home = await fetch(`http://127.0.0.1:${port}/`);
+    await home.arrayBuffer();
     if (!home.ok)
-      throw new Error(`${tag}: GET / answered ${home.status} in the pruned slug:\n${output}`);
+      throw new Error(`${tag}: GET / answered ${home.status} under ${label}:\n${output}`);
   } finally {
-    child.kill('SIGTERM');
+    if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
   }
   const code = await Promise.race([
     exited,
     new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000)),
   ]);
-  if (code !== 0)
-    throw new Error(`${tag}: after SIGTERM the pruned slug exited with ${code}:\n${output}`);
-  options.log(`${tag}: pruned slug served / and /healthz, exited 0 on SIGTERM`);
+  if (code === 'timeout' && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+  if (expectCleanExit && code !== 0) {
+    throw new Error(`${tag}: after SIGTERM, ${label} exited with ${code}:\n${output}`);
+  }
+  options.log(
+    `${tag}: ${label} served / and /healthz${expectCleanExit ? ', exited 0 on SIGTERM' : ''}`,
+  );
 }
 
 function runQuiet(
