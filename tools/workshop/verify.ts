@@ -162,10 +162,12 @@ async function checkServer(
   } finally {
     if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
   }
+  let timer: NodeJS.Timeout | undefined;
   const code = await Promise.race([
     exited,
-    new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000)),
+    new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 30_000))),
   ]);
+  clearTimeout(timer);
   if (code === 'timeout' && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
   if (expectCleanExit && code !== 0) {
     throw new Error(`${tag}: after SIGTERM, ${label} exited with ${code}:\n${output}`);
