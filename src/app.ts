@@ -3,10 +3,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
+import helmet from 'helmet'; // @step 2+
 import { pinoHttp } from 'pino-http';
 import type { Deps } from './deps.ts';
 import { modules, type AppModule } from './modules.ts';
+import { sessions } from './platform/session.ts'; // @step 2+
+import { csrfProtection } from './web/csrf.ts'; // @step 2+
 import { errorHandler, notFoundHandler } from './web/errors.ts';
+import { sessionLocals } from './web/session-locals.ts'; // @step 2+
 
 const require = createRequire(import.meta.url);
 // The CSS framework ships inside node_modules, so the site works offline and needs no CDN.
@@ -21,6 +25,20 @@ export function createApp(deps: Deps, appModules: readonly AppModule[] = modules
   app.disable('x-powered-by');
   // Heroku's router ends TLS and forwards the request: trust its one hop for the client's IP and protocol.
   app.set('trust proxy', 1);
+  app.use((_req, res, next) => {
+    res.locals.siteName = deps.config.campaign.name;
+    next();
+  });
+  // @step 2+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        // Plain http://localhost must keep loading its own CSS in development.
+        directives: { upgradeInsecureRequests: deps.config.production ? [] : null },
+      },
+    }),
+  );
+  // @end
 
   app.use(
     pinoHttp({
@@ -39,12 +57,19 @@ export function createApp(deps: Deps, appModules: readonly AppModule[] = modules
   );
   app.use('/assets/pico', express.static(picoDir, { maxAge: '1d' }));
   app.use('/assets', express.static(publicDir, { maxAge: '1h' }));
+  // @step 2+
+  // Forms only, and small: a field over the limit gets a clear 413 rather than a long parse.
+  app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 20 }));
+  app.use(sessions(deps.config.session, deps.sessionStore));
+  app.use(csrfProtection);
+  app.use(sessionLocals);
+  // @end
 
   // #region modules
   for (const module of appModules) app.use(module.routes(deps));
 
   app.use(notFoundHandler);
-  app.use(errorHandler(deps));
+  app.use(errorHandler);
   // #endregion
   return app;
 }

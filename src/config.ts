@@ -1,4 +1,5 @@
 // Reads the environment once, validates it and returns a frozen config; nothing else reads process.env.
+import { randomBytes } from 'node:crypto'; // @step 2+
 import { z } from 'zod';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -21,6 +22,15 @@ const isoInstant = z
   }, 'is not a real calendar date')
   .transform((value) => new Date(value));
 
+// @step 2+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^postgres(ql)?:\/\/[^/]+/.test(value) && URL.canParse(value), {
+    message: 'expected a URL such as postgres://user:password@host:5432/database',
+  });
+// @end
+
 // #region schema
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -31,8 +41,29 @@ const schema = z.object({
   CAMPAIGN_NAME: z.string().trim().min(1).max(80).default('Winter Photo Contest'),
   CAMPAIGN_STARTS_AT: isoInstant.optional(),
   CAMPAIGN_ENDS_AT: isoInstant.optional(),
+  DATABASE_URL: postgresUrl.optional(), // @step 2+
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(5), // @step 2+
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(), // @step 2+
 });
 // #endregion
+
+// Required everywhere or in production only; each gets its own line in the error, with the fix.
+const REQUIRED: Array<[name: string, productionOnly: boolean, hint: string]> = [
+  ['CAMPAIGN_STARTS_AT', true, 'required in production'],
+  ['CAMPAIGN_ENDS_AT', true, 'required in production'],
+  // @step 2+
+  [
+    'DATABASE_URL',
+    false,
+    'not set: `npm run dev` starts a local Postgres for you; on Heroku, add the Postgres add-on',
+  ],
+  [
+    'SESSION_SECRET',
+    true,
+    'required in production: heroku config:set SESSION_SECRET=$(openssl rand -hex 32)',
+  ],
+  // @end
+];
 
 type Env = Record<string, string | undefined>;
 
@@ -61,6 +92,7 @@ export function loadConfig(env: Env, now: Date = new Date()) {
     Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
   );
   const parsed = schema.safeParse(present);
+  const production = (present.NODE_ENV ?? 'development') === 'production';
   const problems: string[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -68,22 +100,23 @@ export function loadConfig(env: Env, now: Date = new Date()) {
       const got = typeof present[name] === 'string' ? ` (got "${present[name]}")` : '';
       problems.push(`${name}: ${issue.message}${got}`);
     }
-    throw new ConfigError(problems);
   }
+  for (const [name, productionOnly, hint] of REQUIRED) {
+    if (present[name] === undefined && (production || !productionOnly))
+      problems.push(`${name}: ${hint}`);
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
-  const production = e.NODE_ENV === 'production';
 
   // Development gets a campaign that is always running; production must say when it runs.
-  const startsAt =
-    e.CAMPAIGN_STARTS_AT ?? (production ? undefined : new Date(now.getTime() - DAY_MS));
-  const endsAt =
-    e.CAMPAIGN_ENDS_AT ?? (production ? undefined : new Date(now.getTime() + 30 * DAY_MS));
-  if (!startsAt) problems.push('CAMPAIGN_STARTS_AT: required in production');
-  if (!endsAt) problems.push('CAMPAIGN_ENDS_AT: required in production');
-  if (startsAt && endsAt && endsAt <= startsAt) {
-    problems.push('CAMPAIGN_ENDS_AT: must be later than CAMPAIGN_STARTS_AT');
+  const startsAt = e.CAMPAIGN_STARTS_AT ?? new Date(now.getTime() - DAY_MS);
+  const endsAt = e.CAMPAIGN_ENDS_AT ?? new Date(now.getTime() + 30 * DAY_MS);
+  if (endsAt <= startsAt) {
+    throw new ConfigError(['CAMPAIGN_ENDS_AT: must be later than CAMPAIGN_STARTS_AT']);
   }
-  if (problems.length > 0 || !startsAt || !endsAt) throw new ConfigError(problems);
+  // @step 2+
+  const databaseUrl = e.DATABASE_URL!;
+  // @end
 
   return deepFreeze({
     env: e.NODE_ENV,
@@ -92,6 +125,19 @@ export function loadConfig(env: Env, now: Date = new Date()) {
     log: { level: e.LOG_LEVEL, pretty: (e.LOG_FORMAT ?? 'json') === 'pretty' },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     campaign: { name: e.CAMPAIGN_NAME, startsAt, endsAt },
+    // @step 2+
+    database: {
+      url: databaseUrl,
+      poolMax: e.DATABASE_POOL_MAX,
+      // Heroku Postgres requires TLS with a certificate from its own CA; an sslmode in the URL wins.
+      ssl: production && !/[?&]sslmode=/.test(databaseUrl),
+    },
+    session: {
+      // Outside production a fresh secret per start is fine: the memory store forgets sessions anyway.
+      secret: e.SESSION_SECRET ?? randomBytes(32).toString('hex'),
+      secureCookie: production,
+    },
+    // @end
   });
 }
 

@@ -1,6 +1,7 @@
 // The app's feature modules in the order they are mounted; a new feature appends one line.
 import type { Router } from 'express';
 import type { Deps } from './deps.ts';
+import { accountsModule } from './accounts/accounts.routes.ts'; // @step 2+
 import { campaignModule } from './campaign/campaign.routes.ts';
 import { healthModule } from './health/health.routes.ts';
 
@@ -9,4 +10,9 @@ export interface AppModule {
   routes(deps: Deps): Router;
 }
 
-export const modules: readonly AppModule[] = [healthModule, campaignModule];
+// prettier-ignore
+export const modules: readonly AppModule[] = [
+  healthModule,
+  campaignModule,
+  accountsModule, // @step 2+
+];

@@ -4,16 +4,21 @@ import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
 const now = new Date('2026-11-23T10:00:00Z');
+// What every environment must set; the tests below add or break one thing at a time.
+const base: Record<string, string> = {
+  NODE_ENV: 'development',
+  DATABASE_URL: 'postgres://app@127.0.0.1:5432/app', // @step 2+
+};
 
 test('development runs with no variables at all: port 3000 and a campaign that is open now', () => {
-  const config = loadConfig({}, now);
+  const config = loadConfig(base, now);
   assert.equal(config.port, 3000);
   assert.equal(config.env, 'development');
   assert.ok(config.campaign.startsAt < now && now < config.campaign.endsAt);
 });
 
 test('the config is frozen all the way down', () => {
-  const config = loadConfig({}, now);
+  const config = loadConfig(base, now);
   assert.ok(
     Object.isFrozen(config) && Object.isFrozen(config.campaign) && Object.isFrozen(config.log),
   );
@@ -21,10 +26,9 @@ test('the config is frozen all the way down', () => {
 
 test('production requires the campaign dates', () => {
   assert.throws(
-    () => loadConfig({ NODE_ENV: 'production' }, now),
+    () => loadConfig({ ...base, NODE_ENV: 'production' }, now),
     (err: unknown) =>
       err instanceof ConfigError &&
-      err.problems.length === 2 &&
       err.problems.some((p) => p.startsWith('CAMPAIGN_STARTS_AT')) &&
       err.problems.some((p) => p.startsWith('CAMPAIGN_ENDS_AT')),
   );
@@ -32,7 +36,10 @@ test('production requires the campaign dates', () => {
 
 test('every malformed variable is reported at once, with the value it had', () => {
   try {
-    loadConfig({ PORT: '70000', LOG_LEVEL: 'loud', CAMPAIGN_STARTS_AT: '2026-13-45' }, now);
+    loadConfig(
+      { ...base, PORT: '70000', LOG_LEVEL: 'loud', CAMPAIGN_STARTS_AT: '2026-13-45' },
+      now,
+    );
     assert.fail('expected a ConfigError');
   } catch (err) {
     assert.ok(err instanceof ConfigError);
@@ -45,30 +52,77 @@ test('every malformed variable is reported at once, with the value it had', () =
 
 test('an end before the start is rejected', () => {
   assert.throws(
-    () => loadConfig({ CAMPAIGN_STARTS_AT: '2026-12-10', CAMPAIGN_ENDS_AT: '2026-12-01' }, now),
+    () =>
+      loadConfig(
+        { ...base, CAMPAIGN_STARTS_AT: '2026-12-10', CAMPAIGN_ENDS_AT: '2026-12-01' },
+        now,
+      ),
     /CAMPAIGN_ENDS_AT: must be later than CAMPAIGN_STARTS_AT/,
   );
 });
 
 test('empty values count as unset', () => {
-  const config = loadConfig({ PORT: '', CAMPAIGN_NAME: '' }, now);
+  const config = loadConfig({ ...base, PORT: '', CAMPAIGN_NAME: '' }, now);
   assert.equal(config.port, 3000);
   assert.equal(config.campaign.name, 'Winter Photo Contest');
 });
 
 test('LOG_FORMAT=pretty selects readable logs; JSON lines are the default', () => {
-  assert.equal(loadConfig({}, now).log.pretty, false);
-  assert.equal(loadConfig({ LOG_FORMAT: 'pretty' }, now).log.pretty, true);
+  assert.equal(loadConfig(base, now).log.pretty, false);
+  assert.equal(loadConfig({ ...base, LOG_FORMAT: 'pretty' }, now).log.pretty, true);
 });
 
 test('an impossible calendar date is rejected rather than rolled over', () => {
   assert.throws(
-    () => loadConfig({ CAMPAIGN_STARTS_AT: '2026-02-30' }, now),
+    () => loadConfig({ ...base, CAMPAIGN_STARTS_AT: '2026-02-30' }, now),
     /CAMPAIGN_STARTS_AT: is not a real calendar date/,
   );
   const offset = loadConfig(
-    { CAMPAIGN_STARTS_AT: '2026-12-01T00:30:00+02:00', CAMPAIGN_ENDS_AT: '2026-12-31' },
+    { ...base, CAMPAIGN_STARTS_AT: '2026-12-01T00:30:00+02:00', CAMPAIGN_ENDS_AT: '2026-12-31' },
     now,
   );
   assert.equal(offset.campaign.startsAt.toISOString(), '2026-11-30T22:30:00.000Z');
 });
+// @step 2+
+
+test('DATABASE_URL is required everywhere, with a hint for local runs', () => {
+  const { DATABASE_URL: _omitted, ...withoutDb } = base;
+  assert.throws(
+    () => loadConfig(withoutDb, now),
+    /DATABASE_URL: not set: `npm run dev` starts a local Postgres/,
+  );
+  assert.throws(
+    () => loadConfig({ ...base, DATABASE_URL: 'mysql://localhost/app' }, now),
+    /DATABASE_URL: expected a URL such as postgres:\/\//,
+  );
+});
+
+test('production requires SESSION_SECRET, and lists it with every other problem at once', () => {
+  try {
+    loadConfig({ ...base, NODE_ENV: 'production', PORT: 'x' }, now);
+    assert.fail('expected a ConfigError');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    const names = err.problems.map((p) => p.split(':')[0]).sort();
+    assert.deepEqual(names, ['CAMPAIGN_ENDS_AT', 'CAMPAIGN_STARTS_AT', 'PORT', 'SESSION_SECRET']);
+  }
+});
+
+test('production connects to Postgres over TLS unless the URL sets an sslmode', () => {
+  const production = {
+    ...base,
+    NODE_ENV: 'production',
+    CAMPAIGN_STARTS_AT: '2026-12-01',
+    CAMPAIGN_ENDS_AT: '2026-12-31',
+    SESSION_SECRET: 'x'.repeat(32),
+  };
+  assert.equal(loadConfig(production, now).database.ssl, true);
+  assert.equal(
+    loadConfig({ ...production, DATABASE_URL: `${base.DATABASE_URL}?sslmode=disable` }, now)
+      .database.ssl,
+    false,
+  );
+  assert.equal(loadConfig(base, now).database.ssl, false);
+  assert.equal(loadConfig(production, now).session.secureCookie, true);
+});
+// @end

@@ -1,9 +1,16 @@
 // Process-level behaviour: SIGTERM lets in-flight requests finish, a bad config stops the boot.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { before } from 'node:test'; // @step 2+
+import { testDatabase } from './support/app.ts'; // @step 2+
 import { freePort, start, waitForHttp, withTimeout } from './support/process.ts';
 
-const env = { NODE_ENV: 'test', LOG_LEVEL: 'info' };
+const env: Record<string, string> = { NODE_ENV: 'test', LOG_LEVEL: 'info' };
+// @step 2+
+before(async () => {
+  env.DATABASE_URL = (await testDatabase()).url;
+});
+// @end
 
 describe('SIGTERM', () => {
   test('a slow in-flight request completes, new connections are refused, and the process exits 0', async () => {

@@ -1,4 +1,5 @@
 // The banner printed once everything is started: each process type and stand-in, and where it runs.
+import type { RunningStandIn } from './stand-ins.ts';
 
 export interface BannerProcess {
   readonly name: string;
@@ -28,4 +29,14 @@ export function bannerLines(
     ),
     'Ctrl-C stops everything.',
   ];
+}
+
+/** The banner rows of running stand-ins. */
+export function bannerStandIns(running: readonly RunningStandIn[]): BannerStandIn[] {
+  return running.map(({ service, started }) => ({
+    name: service.name,
+    envVar: service.envVar,
+    url: started.url,
+    ...(started.info ? { info: started.info } : {}),
+  }));
 }

@@ -26,3 +26,16 @@ export function toArgv(command: string): string[] | undefined {
   const words = command.trim().split(/\s+/).filter(Boolean);
   return words.length > 0 ? words : undefined;
 }
+
+/**
+ * devCommand for a command given as words (the `run` subcommand): `node [flags] dist/X.js ...` becomes
+ * `node [flags] X.ts ...`, without --watch, as a one-off command runs once. Others are left unchanged.
+ */
+export function devArgv(argv: readonly string[]): string[] {
+  const result = [...argv];
+  if (result[0] !== 'node') return result;
+  const index = result.findIndex((word, i) => i > 0 && !word.startsWith('-'));
+  const match = /^(?:\.\/)?dist\/(.+)\.js$/.exec(result[index] ?? '');
+  if (match) result[index] = `${match[1] ?? ''}.ts`;
+  return result;
+}

@@ -1,5 +1,6 @@
 // Assembles the environment of the child processes: the real environment, then .env, then dev defaults.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseEnv } from 'node:util';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -46,6 +47,17 @@ export function assembleEnv(real: Env, dotenv: Env = {}): Record<string, string>
     if (!isSet(env, name)) env[name] = value;
   }
   return env;
+}
+
+/** The base environment of the project in `root` (see assembleEnv), and a line for the user about .env. */
+export function projectEnv(root: string, real: Env): { env: Record<string, string>; note: string } {
+  const dotenv = readDotenv(path.join(root, '.env'));
+  return {
+    env: assembleEnv(real, dotenv),
+    note: dotenv
+      ? '.env loaded'
+      : 'no .env: defaults apply (copy .env.example to .env to change them)',
+  };
 }
 
 /** The port web listens on: PORT when set, else 3000. */

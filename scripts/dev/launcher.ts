@@ -1,15 +1,16 @@
 // The dev launcher: runs the Procfile like `heroku local`, with stand-ins for backing services not set.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { bannerLines } from './banner.ts';
+import { bannerLines, bannerStandIns } from './banner.ts';
 import { devCommand } from './command.ts';
-import { assembleEnv, processEnv, readDotenv, webPort, type Env } from './env.ts';
+import { processEnv, projectEnv, webPort, type Env } from './env.ts';
 import { createOutput } from './output.ts';
 import { parseProcfile, ProcfileError, type ProcessType } from './procfile.ts';
 import { firstAnswer, portInUse } from './ready.ts';
 import { describeExit, startProcess, type Exit, type RunningProcess } from './runner.ts';
 import { services } from './services.ts';
 import {
+  dataDirOf,
   standInEnv,
   standInsNeeded,
   startStandIns,
@@ -57,14 +58,11 @@ export async function launch(options: LaunchOptions): Promise<number> {
     return 1;
   }
 
-  const dotenv = readDotenv(path.join(root, '.env'));
-  const base = assembleEnv(options.env, dotenv);
+  const { env: base, note } = projectEnv(root, options.env);
   // The children write to a pipe, not a terminal: tell their loggers to colour anyway when we do.
   if (colour && base.FORCE_COLOR === undefined && base.NO_COLOR === undefined)
     base.FORCE_COLOR = '1';
-  out.say(
-    dotenv ? '.env loaded' : 'no .env: defaults apply (copy .env.example to .env to change them)',
-  );
+  out.say(note);
 
   const web = types.find((t) => t.name === 'web');
   let port: number | undefined;
@@ -108,7 +106,7 @@ export async function launch(options: LaunchOptions): Promise<number> {
   try {
     standIns = await startStandIns(
       standInsNeeded(registry, base),
-      { root, dataDir: path.join(root, '.data'), env: base },
+      { root, dataDir: dataDirOf(root, base), env: base },
       out.say,
     );
   } catch (err) {
@@ -145,15 +143,7 @@ export async function launch(options: LaunchOptions): Promise<number> {
     command: devCommand(type.command, { watch: true }),
     ...(type === web && url ? { url } : {}),
   }));
-  const banner = bannerLines(
-    commands,
-    standIns.map(({ service, started }) => ({
-      name: service.name,
-      envVar: service.envVar,
-      url: started.url,
-      ...(started.info ? { info: started.info } : {}),
-    })),
-  );
+  const banner = bannerLines(commands, bannerStandIns(standIns));
   for (const line of banner) out.say(line);
 
   const exits: Array<Promise<Exit>> = [];

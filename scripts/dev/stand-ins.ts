@@ -1,5 +1,15 @@
 // Stand-in backing services: what one is, and starting and stopping those whose URL is not set.
+import path from 'node:path';
 import { isSet, type Env } from './env.ts';
+
+/**
+ * Where stand-ins keep their data: DEV_DATA_DIR (from the environment or .env; relative to the project)
+ * when set, else .data/. Tests point it to a temporary folder so that they never touch a developer's data.
+ */
+export function dataDirOf(root: string, env: Env): string {
+  const configured = env.DEV_DATA_DIR;
+  return path.resolve(root, configured !== undefined && configured !== '' ? configured : '.data');
+}
 
 export interface StandInContext {
   /** The project directory. */

@@ -12,7 +12,7 @@ export const campaignModule: AppModule = {
     const { campaign } = deps.config;
     router.get('/', (_req, res) => {
       const body = landingView(campaign, campaignPhase(campaign, deps.now()));
-      res.send(page({ title: 'Welcome', siteName: campaign.name }, body));
+      res.send(page(res.locals, 'Welcome', body));
     });
     return router;
   },

@@ -25,9 +25,7 @@ export async function runEntryPoint(name: string, main: () => Promise<void>): Pr
     } else if (err instanceof StartupError) {
       process.stderr.write(`${name}: ${err.message}\n${err.hint}\n`);
     } else {
-      process.stderr.write(
-        `${name}: failed to start\n${err instanceof Error ? err.stack : String(err)}\n`,
-      );
+      process.stderr.write(`${name} failed:\n${err instanceof Error ? err.stack : String(err)}\n`);
     }
     process.exit(1);
   }

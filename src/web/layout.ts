@@ -1,18 +1,48 @@
 // The HTML page shell shared by every server-rendered page.
 import { html, type SafeHtml } from '../platform/html.ts';
+import type { SessionUser } from '../platform/session.ts'; // @step 2+
+import { csrfField } from './forms.ts'; // @step 2+
 
-export interface PageOptions {
-  title: string;
+/** What every page needs to know about the request; set on res.locals by app.ts. */
+export interface PageLocals {
   siteName: string;
+  user?: SessionUser | undefined; // @step 2+
+  csrfToken?: string | undefined; // @step 2+
 }
 
-export function page({ title, siteName }: PageOptions, content: SafeHtml): string {
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals extends PageLocals {}
+  }
+}
+
+// @step 1-1
+//~ const navigation = (_locals: PageLocals): SafeHtml => html``;
+// @end
+// @step 2+
+function navigation({ user, csrfToken }: PageLocals): SafeHtml {
+  if (!user || !csrfToken) {
+    return html`<li><a href="/signup">Sign up</a></li>
+      <li><a href="/login">Log in</a></li>`;
+  }
+  return html`<li><a href="/me">${user.displayName}</a></li>
+    <li>
+      <form method="post" action="/logout" class="inline">
+        ${csrfField(csrfToken)}
+        <button type="submit" class="secondary outline">Log out</button>
+      </form>
+    </li>`;
+}
+// @end
+
+export function page(locals: PageLocals, title: string, content: SafeHtml): string {
   return html`<!doctype html>
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${title} · ${siteName}</title>
+        <title>${title} · ${locals.siteName}</title>
         <link rel="stylesheet" href="/assets/pico/pico.min.css" />
         <link rel="stylesheet" href="/assets/site.css" />
       </head>
@@ -20,7 +50,10 @@ export function page({ title, siteName }: PageOptions, content: SafeHtml): strin
         <header class="container">
           <nav>
             <ul>
-              <li><a href="/" class="brand">${siteName}</a></li>
+              <li><a href="/" class="brand">${locals.siteName}</a></li>
+            </ul>
+            <ul>
+              ${navigation(locals)}
             </ul>
           </nav>
         </header>

@@ -1,9 +1,12 @@
 // Builds the whole app for a test against a config from `env`, with the logs kept in memory.
+import { after } from 'node:test'; // @step 2+
 import { Writable } from 'node:stream';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createDeps } from '../../src/deps.ts';
+import type { Deps } from '../../src/deps.ts'; // @step 2+
 import { createLogger } from '../../src/platform/logger.ts';
+import { createTestDatabase, type TestDatabase } from './db.ts'; // @step 2+
 
 export interface LogLine {
   level: number;
@@ -11,8 +14,32 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
+// @step 2+
+const opened: Deps[] = [];
+let database: Promise<TestDatabase> | undefined;
+
+/** The test file's database, created and migrated on first use and dropped when the file ends. */
+export function testDatabase(): Promise<TestDatabase> {
+  database ??= createTestDatabase();
+  return database;
+}
+
+after(async () => {
+  for (const deps of opened.splice(0)) await deps.close();
+  if (database) await (await database).drop();
+});
+// @end
+
 export async function buildTestApp(env: Record<string, string> = {}, now?: Date) {
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', ...env }, now);
+  const config = loadConfig(
+    {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: (await testDatabase()).url, // @step 2+
+      ...env,
+    },
+    now,
+  );
   const logs: LogLine[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -24,5 +51,6 @@ export async function buildTestApp(env: Record<string, string> = {}, now?: Date)
   });
   const logger = createLogger(config.log, sink);
   const deps = await createDeps(config, { logger, ...(now ? { now: () => now } : {}) });
+  opened.push(deps); // @step 2+
   return { app: createApp(deps), deps, logs };
 }

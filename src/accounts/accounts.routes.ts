@@ -1,0 +1,88 @@
+// Sign up, log in, log out and "my page".
+import { Router, type Request, type Response } from 'express';
+import type { AppModule } from '../modules.ts';
+import { page } from '../web/layout.ts';
+import { csrfToken } from '../web/csrf.ts';
+import { destroySession, regenerateSession, saveSession } from '../platform/session.ts';
+import { createUsersRepo, type User } from './accounts.repo.ts';
+import { loginSchema, parseForm, signupSchema } from './accounts.schema.ts';
+import { createAccounts } from './accounts.service.ts';
+import { loginView, myPageView, signupView, type FormState } from './accounts.views.ts';
+
+const WRONG_CREDENTIALS = 'That email and password do not match an account.';
+
+export const accountsModule: AppModule = {
+  name: 'accounts',
+  routes(deps) {
+    const router = Router();
+    const users = createUsersRepo(deps.db);
+    const accounts = createAccounts(deps.db, users);
+
+    const show = (
+      req: Request,
+      res: Response,
+      view: (state: FormState) => ReturnType<typeof signupView>,
+      title: string,
+      status = 200,
+      state: Omit<FormState, 'csrfToken'> = {},
+    ) => {
+      res
+        .status(status)
+        .send(page(res.locals, title, view({ ...state, csrfToken: csrfToken(req) })));
+    };
+
+    const logInAs = async (req: Request, res: Response, user: User) => {
+      await regenerateSession(req);
+      req.session.user = { id: user.id, displayName: user.displayName };
+      await saveSession(req);
+      res.redirect(303, '/me');
+    };
+
+    router.get('/signup', (req, res) => show(req, res, signupView, 'Sign up'));
+
+    router.post('/signup', async (req, res) => {
+      const form = parseForm(signupSchema, req.body);
+      if (!form.ok) return show(req, res, signupView, 'Sign up', 422, form);
+      const result = await accounts.signUp(form.data);
+      if (!result.ok) {
+        return show(req, res, signupView, 'Sign up', 422, {
+          values: { email: form.data.email, displayName: form.data.displayName },
+          errors: { email: 'An account with this email already exists. Log in instead?' },
+        });
+      }
+      req.log.info({ userId: result.user.id }, 'user signed up');
+      await logInAs(req, res, result.user);
+    });
+
+    router.get('/login', (req, res) => show(req, res, loginView, 'Log in'));
+
+    router.post('/login', async (req, res) => {
+      const form = parseForm(loginSchema, req.body);
+      if (!form.ok) return show(req, res, loginView, 'Log in', 422, form);
+      const user = await accounts.logIn(form.data.email, form.data.password);
+      if (!user) {
+        return show(req, res, loginView, 'Log in', 401, {
+          values: { email: form.data.email },
+          message: WRONG_CREDENTIALS,
+        });
+      }
+      req.log.info({ userId: user.id }, 'user logged in');
+      await logInAs(req, res, user);
+    });
+
+    router.post('/logout', async (req, res) => {
+      await destroySession(req);
+      res.clearCookie('sid');
+      res.redirect(303, '/');
+    });
+
+    router.get('/me', async (req, res) => {
+      const id = req.session.user?.id;
+      const user = id ? await users.findById(id) : undefined;
+      if (!user) return res.redirect(303, '/login');
+      res.set('Cache-Control', 'no-store').send(page(res.locals, 'My page', myPageView(user)));
+    });
+
+    return router;
+  },
+};

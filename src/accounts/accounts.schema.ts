@@ -1,0 +1,90 @@
+// Validation of the signup and login forms: what a valid email, display name and password are, with
+// messages written for the person filling in the form.
+import { z } from 'zod';
+
+const MAX_EMAIL = 254;
+const MAX_NAME = 50;
+const MIN_PASSWORD = 8;
+const MAX_PASSWORD = 200;
+
+// Plain ASCII only: a Cyrillic "а" in place of a Latin "a" would otherwise make a second, look-alike account.
+const EMAIL =
+  /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+// Control characters, and format characters such as right-to-left overrides and zero-width joiners.
+const INVISIBLE = /[\p{Cc}\p{Cf}]/u;
+
+const text = (missing: string) =>
+  z.string({ error: missing }).transform((value) => value.trim().normalize('NFC'));
+
+export const email = text('Enter your email address.').pipe(
+  z
+    .string()
+    .min(1, 'Enter your email address.')
+    .max(MAX_EMAIL, `An email address has at most ${MAX_EMAIL} characters.`)
+    .refine((value) => /^[\x21-\x7e]*$/.test(value), {
+      message: 'Write the email address in plain Latin letters and digits.',
+      abort: true,
+    })
+    .transform((value) => value.toLowerCase())
+    .refine((value) => EMAIL.test(value), 'Enter an email address like name@example.com.'),
+);
+
+const displayName = text('Enter a display name.').pipe(
+  z
+    .string()
+    .min(1, 'Enter a display name.')
+    .refine((value) => !INVISIBLE.test(value), {
+      message: 'The display name contains invisible or control characters.',
+      abort: true,
+    })
+    .refine(
+      (value) => [...value].length <= MAX_NAME,
+      `Keep the display name to ${MAX_NAME} characters or fewer.`,
+    ),
+);
+
+const password = z
+  .string({ error: 'Enter a password.' })
+  .min(MIN_PASSWORD, `Choose a password of at least ${MIN_PASSWORD} characters.`)
+  .max(MAX_PASSWORD, `Keep the password to ${MAX_PASSWORD} characters or fewer.`);
+
+export const signupSchema = z.object({ email, displayName, password });
+export const loginSchema = z.object({
+  email,
+  password: z
+    .string({ error: 'Enter your password.' })
+    .min(1, 'Enter your password.')
+    .max(MAX_PASSWORD),
+});
+
+export type FormErrors = Partial<Record<string, string>>;
+
+export type FormResult<T> =
+  { ok: true; data: T } | { ok: false; errors: FormErrors; values: Record<string, string> };
+
+/**
+ * Validates a parsed form body. On failure it returns the first message per field, and what the person
+ * typed (never the password) so the form can be shown again.
+ */
+export function parseForm<T>(schema: z.ZodType<T>, body: unknown): FormResult<T> {
+  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const input = {
+    email: fields.email,
+    displayName: fields.displayName,
+    password: fields.password,
+  };
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return { ok: true, data: parsed.data };
+  const errors: FormErrors = {};
+  for (const issue of parsed.error.issues) {
+    const field = String(issue.path[0] ?? 'form');
+    errors[field] ??= issue.message;
+  }
+  const values: Record<string, string> = {};
+  for (const name of ['email', 'displayName'] as const) {
+    const value = input[name];
+    // Long junk is not echoed back into the page.
+    if (typeof value === 'string' && value.length <= 1000) values[name] = value;
+  }
+  return { ok: false, errors, values };
+}

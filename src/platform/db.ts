@@ -1,0 +1,83 @@
+// The Postgres connection pool (knex over pg), its health check, and how an outage is recognised.
+import knex, { type Knex } from 'knex';
+import type { Config } from '../config.ts';
+import { StartupError } from './startup.ts';
+
+export type Db = Knex;
+
+export function createDb(database: Config['database']): Db {
+  return knex({
+    client: 'pg',
+    connection: {
+      connectionString: database.url,
+      ...(database.ssl ? { ssl: { rejectUnauthorized: false } } : {}),
+      connectionTimeoutMillis: 5000,
+    },
+    // min 0: no idle connections held open, so a restarted database costs nothing to reconnect to.
+    pool: { min: 0, max: database.poolMax },
+    // Fail a request within seconds when the database is gone, instead of knex's default minute.
+    acquireConnectionTimeout: 5000,
+  });
+}
+
+export async function pingDb(db: Db): Promise<void> {
+  await db.raw('select 1');
+}
+
+/** Where DATABASE_URL points, without the password, for messages. */
+export function describeDatabase(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+}
+
+/** Checks the database answers before the process says it is up; a clear error otherwise. */
+export async function assertDbReachable(db: Db, url: string): Promise<void> {
+  try {
+    await pingDb(db);
+  } catch (err) {
+    await db.destroy();
+    throw new StartupError(
+      `cannot reach the database at ${describeDatabase(url)}: ${messageOf(err)}`,
+      'Check DATABASE_URL (heroku config:get DATABASE_URL), or run `npm run dev`, which starts a local one.',
+      { cause: err },
+    );
+  }
+}
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000', // connection_exception
+  '08003', // connection_does_not_exist
+  '08006', // connection_failure
+  '53300', // too_many_connections
+]);
+
+/** True when an error means "the database is not there right now" rather than a bug. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === 'KnexTimeoutError') return true;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+  if (
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(
+      err.message,
+    )
+  ) {
+    return true;
+  }
+  return err.cause !== undefined && isDatabaseUnavailable(err.cause);
+}
+
+function messageOf(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) return messageOf(err.errors[0]);
+  if (err instanceof Error) return err.message || (err as { code?: string }).code || err.name;
+  return String(err);
+}
