@@ -43,6 +43,7 @@ const schema = z.object({
   CAMPAIGN_ENDS_AT: isoInstant.optional(),
   DATABASE_URL: postgresUrl.optional(), // @step 2+
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(5), // @step 2+
+  DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(30000).default(5000), // @step 2+
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(), // @step 2+
 });
 // #endregion
@@ -129,6 +130,7 @@ export function loadConfig(env: Env, now: Date = new Date()) {
     database: {
       url: databaseUrl,
       poolMax: e.DATABASE_POOL_MAX,
+      timeoutMs: e.DATABASE_TIMEOUT_MS,
       // Heroku Postgres requires TLS with a certificate from its own CA; an sslmode in the URL wins.
       ssl: production && !/[?&]sslmode=/.test(databaseUrl),
     },

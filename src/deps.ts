@@ -16,7 +16,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
   const closers: Array<() => Promise<void>> = [];
 
   // @step 2+
-  const db = createDb(config.database);
+  const db = createDb(config.database, logger);
   await assertDbReachable(db, config.database.url);
   closers.push(() => db.destroy());
   healthChecks.push({ name: 'database', check: () => pingDb(db) });

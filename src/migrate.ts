@@ -9,7 +9,7 @@ import { runEntryPoint } from './platform/startup.ts';
 await runEntryPoint('migrate', async () => {
   const config = loadConfig(process.env);
   const logger = createLogger(config.log);
-  const db = createDb(config.database);
+  const db = createDb(config.database, logger);
   await assertDbReachable(db, config.database.url);
   try {
     const where = describeDatabase(config.database.url);

@@ -1,22 +1,30 @@
 // The Postgres connection pool (knex over pg), its health check, and how an outage is recognised.
 import knex, { type Knex } from 'knex';
 import type { Config } from '../config.ts';
+import type { Logger } from './logger.ts';
 import { StartupError } from './startup.ts';
 
 export type Db = Knex;
 
-export function createDb(database: Config['database']): Db {
+export function createDb(database: Config['database'], logger: Logger): Db {
+  const log = (level: 'warn' | 'error' | 'debug') => (message: unknown) =>
+    logger[level](
+      { detail: message instanceof Error ? message.message : message },
+      'database driver',
+    );
   return knex({
+    // knex writes to the console by default; its messages belong in the log stream with the rest.
+    log: { warn: log('warn'), error: log('error'), deprecate: log('warn'), debug: log('debug') },
     client: 'pg',
     connection: {
       connectionString: database.url,
       ...(database.ssl ? { ssl: { rejectUnauthorized: false } } : {}),
-      connectionTimeoutMillis: 5000,
+      connectionTimeoutMillis: database.timeoutMs,
     },
     // min 0: no idle connections held open, so a restarted database costs nothing to reconnect to.
     pool: { min: 0, max: database.poolMax },
     // Fail a request within seconds when the database is gone, instead of knex's default minute.
-    acquireConnectionTimeout: 5000,
+    acquireConnectionTimeout: database.timeoutMs,
   });
 }
 

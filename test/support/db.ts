@@ -32,9 +32,10 @@ async function create(): Promise<TestDatabase> {
   };
 }
 
-/** Creates the database and applies every migration. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** Creates the database and, unless told otherwise, applies every migration. */
+export async function createTestDatabase({ migrate = true } = {}): Promise<TestDatabase> {
   const database = await create();
+  if (!migrate) return database;
   const db = knex({ client: 'pg', connection: database.url, pool: { min: 0, max: 1 } });
   try {
     await migrateLatest(db);

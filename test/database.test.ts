@@ -1,0 +1,111 @@
+// The database as a backing service: migrations in the release phase, a clear stop when it is missing
+// at boot, and 503s with recovery when it goes away while the app runs.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { migrations } from '../migrations/index.ts';
+import { buildTestApp, testDatabase } from './support/app.ts';
+import { createTestDatabase } from './support/db.ts';
+import { agent, signUp } from './support/forms.ts';
+import { freePort, start, withTimeout } from './support/process.ts';
+import { startProxy, throughProxy, type Proxy } from './support/tcp-proxy.ts';
+
+describe('migrations', () => {
+  test('have unique, strictly increasing timestamped names', () => {
+    const names = migrations.map((m) => m.name);
+    for (const name of names) assert.match(name, /^\d{14}_[a-z0-9_]+$/);
+    assert.deepEqual([...names].sort(), names);
+    assert.equal(new Set(names.map((n) => n.slice(0, 14))).size, names.length);
+  });
+
+  test('the release entry point migrates a fresh database, then finds nothing to do', async () => {
+    const fresh = await createTestDatabase({ migrate: false });
+    try {
+      const env = { NODE_ENV: 'test', DATABASE_URL: fresh.url };
+      const first = start(['src/migrate.ts'], env);
+      assert.equal((await withTimeout(first.exited, 20_000, 'migrate')).code, 0, first.output());
+      assert.match(first.output(), /applied 1 migration/);
+      const second = start(['src/migrate.ts'], env);
+      assert.equal(
+        (await withTimeout(second.exited, 20_000, 'migrate again')).code,
+        0,
+        second.output(),
+      );
+      assert.match(second.output(), /database schema is up to date/);
+    } finally {
+      await fresh.drop();
+    }
+  });
+});
+
+describe('startup', () => {
+  test('an unreachable database stops the web process with exit 1 and says what to check', async () => {
+    const closed = await freePort();
+    const child = start(['src/server.ts'], {
+      NODE_ENV: 'test',
+      PORT: String(await freePort()),
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${closed}/campaign`,
+      DATABASE_TIMEOUT_MS: '1000',
+    });
+    const { code } = await withTimeout(child.exited, 15_000, 'exit');
+    assert.equal(code, 1);
+    assert.match(
+      child.output(),
+      new RegExp(`web: cannot reach the database at 127\\.0\\.0\\.1:${closed}/campaign`),
+    );
+    assert.match(child.output(), /Check DATABASE_URL/);
+  });
+});
+
+describe('an outage while running', () => {
+  let proxy: Proxy;
+  let built: Awaited<ReturnType<typeof buildTestApp>>;
+
+  before(async () => {
+    const database = await testDatabase();
+    const target = new URL(database.url);
+    proxy = await startProxy({ host: target.hostname, port: Number(target.port) });
+    built = await buildTestApp({
+      DATABASE_URL: throughProxy(database.url, proxy),
+      DATABASE_TIMEOUT_MS: '1000',
+    });
+  });
+  after(() => proxy.close());
+
+  test('requests get a friendly 503, /healthz reports it, nothing is half-stored, and it recovers', async () => {
+    const client = agent(built.app);
+    await signUp(client, {
+      email: 'outage@example.com',
+      displayName: 'Olive',
+      password: 'before outage',
+    });
+    await client.get('/me').expect(200);
+    const signupForm = await client.get('/signup').expect(200);
+
+    proxy.cut();
+    const me = await client.get('/me').set('Accept', 'text/html');
+    assert.equal(me.status, 503);
+    assert.match(me.text, /Our database is not answering right now/);
+    assert.equal(me.headers['retry-after'], '30');
+    const health = await client.get('/healthz');
+    assert.equal(health.status, 503);
+    assert.equal(health.body.checks.database.ok, false);
+    const token = /name="_csrf" value="([^"]+)"/.exec(signupForm.text)![1]!;
+    const during = await client
+      .post('/signup')
+      .type('form')
+      .send({
+        email: 'during@example.com',
+        displayName: 'During',
+        password: 'during outage',
+        _csrf: token,
+      });
+    assert.equal(during.status, 503);
+    assert.ok(built.logs.some((l) => l.msg === 'backing service unavailable'));
+
+    proxy.restore();
+    await client.get('/me').expect(200);
+    assert.equal((await client.get('/healthz')).status, 200);
+    const stored = await built.deps.db('users').where({ email: 'during@example.com' }).first();
+    assert.equal(stored, undefined, 'the signup during the outage stored nothing');
+  });
+});
