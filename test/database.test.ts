@@ -90,15 +90,12 @@ describe('an outage while running', () => {
     assert.equal(health.status, 503);
     assert.equal(health.body.checks.database.ok, false);
     const token = /name="_csrf" value="([^"]+)"/.exec(signupForm.text)![1]!;
-    const during = await client
-      .post('/signup')
-      .type('form')
-      .send({
-        email: 'during@example.com',
-        displayName: 'During',
-        password: 'during outage',
-        _csrf: token,
-      });
+    const during = await client.post('/signup').type('form').send({
+      email: 'during@example.com',
+      displayName: 'During',
+      password: 'during outage',
+      _csrf: token,
+    });
     assert.equal(during.status, 503);
     assert.ok(built.logs.some((l) => l.msg === 'backing service unavailable'));
 
