@@ -7,6 +7,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { provideAddons, type AddonSpec } from './addons.ts';
 
 export interface VerifyOptions {
   /** Extra environment for every command (for example DATABASE_URL for the machine's Postgres). */
@@ -17,6 +18,7 @@ export interface VerifyOptions {
 
 interface AppJson {
   env?: Record<string, { value?: string; generator?: string; required?: boolean }>;
+  addons?: Array<string | AddonSpec>;
 }
 
 const MARKER_TEXT = /(\/\/|#)\s*@(step|end)\b|^\s*(\/\/|#)~ |(\/\/|#)\s*#(end)?region\b/m;
@@ -96,11 +98,26 @@ async function checkSlug(dir: string, tag: string, options: VerifyOptions) {
     if (spec.generator === 'secret') herokuEnv[name] = randomBytes(32).toString('hex');
     else if (spec.value !== undefined) herokuEnv[name] = spec.value;
   }
+  const addons = await provideAddons(appJson.addons ?? [], { ...process.env, ...options.env });
+  try {
+    for (const line of addons.describe) options.log(`${tag}: add-on ${line}`);
+    await runSlug(dir, tag, { ...herokuEnv, ...addons.env }, options);
+  } finally {
+    await addons.release();
+  }
+}
+
+async function runSlug(
+  dir: string,
+  tag: string,
+  herokuEnv: Record<string, string>,
+  options: VerifyOptions,
+) {
   const port = await freePort();
   const env = {
     ...process.env,
-    ...herokuEnv,
     ...options.env,
+    ...herokuEnv,
     NODE_ENV: 'production',
     PORT: String(port),
   };
