@@ -23,8 +23,10 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}) 
   // @end
 
   // @step 2+
+  // #region session-store
   // Sessions live in this process's memory: fine for one dyno, lost on restart, not shared between dynos.
   const sessionStore = new session.MemoryStore();
+  // #endregion
   // @end
 
   return {

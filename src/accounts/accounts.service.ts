@@ -7,6 +7,7 @@ export type SignupResult = { ok: true; user: User } | { ok: false; reason: 'emai
 
 export function createAccounts(db: Db, users: UsersRepo) {
   return {
+    // #region signup
     async signUp(input: {
       email: string;
       displayName: string;
@@ -20,6 +21,7 @@ export function createAccounts(db: Db, users: UsersRepo) {
         return { ok: true, user };
       });
     },
+    // #endregion
 
     /** The user for these credentials, or undefined; an unknown email costs the same time as a wrong password. */
     async logIn(email: string, password: string): Promise<User | undefined> {

@@ -17,6 +17,7 @@ function derive(password: string, salt: Buffer, params: { N: number; r: number; 
 }
 
 /** Returns a self-describing hash: `scrypt$N$r$p$salt$key`, so parameters can be raised later. */
+// #region hash
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
   const key = await derive(password, salt, PARAMS);
@@ -35,6 +36,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   });
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
+// #endregion
 
 let dummy: Promise<string> | undefined;
 

@@ -6,6 +6,7 @@ import { StartupError } from './startup.ts';
 
 export type Db = Knex;
 
+// #region pool
 export function createDb(database: Config['database'], logger: Logger): Db {
   const log = (level: 'warn' | 'error' | 'debug') => (message: unknown) =>
     logger[level](
@@ -27,6 +28,7 @@ export function createDb(database: Config['database'], logger: Logger): Db {
     acquireConnectionTimeout: database.timeoutMs,
   });
 }
+// #endregion
 
 export async function pingDb(db: Db): Promise<void> {
   await db.raw('select 1');

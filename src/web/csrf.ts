@@ -19,6 +19,7 @@ function matches(expected: string | undefined, given: unknown): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+// #region csrf
 export const csrfProtection: RequestHandler = (req, _res, next) => {
   if (SAFE_METHODS.has(req.method)) return next();
   if (!req.is('application/x-www-form-urlencoded')) {
@@ -37,3 +38,4 @@ export const csrfProtection: RequestHandler = (req, _res, next) => {
   }
   next();
 };
+// #endregion
