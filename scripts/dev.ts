@@ -25,7 +25,8 @@ if (subcommand === undefined) {
 } else {
   const { RUN_USAGE } = await import('./dev/run.ts');
   console.error(
-    `unknown argument "${subcommand}": npm run dev takes none.\nTo run one command: ${RUN_USAGE}`,
+    `unknown argument "${subcommand}": npm run dev takes none.\n` +
+      `To run one command with the stand-ins: ${RUN_USAGE}`,
   );
   code = 1;
 }

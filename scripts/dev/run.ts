@@ -17,8 +17,7 @@ import {
 } from './stand-ins.ts';
 
 export const RUN_USAGE =
-  'usage: node scripts/dev.ts run <command> [args...], ' +
-  'for example: node scripts/dev.ts run node src/migrate.ts';
+  'node scripts/dev.ts run <command> [args...], for example node scripts/dev.ts run node src/migrate.ts';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -38,6 +37,11 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** A word as a shell would need it, for showing the command. */
+function quoted(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
 /** A shell's exit status for a process killed by `signal`. */
 function signalCode(signal: NodeJS.Signals): number {
   return 128 + (constants.signals[signal] ?? 0);
@@ -51,7 +55,7 @@ export async function runOnce(options: RunOptions): Promise<number> {
   const argv = devArgv(options.argv);
   const [command, ...args] = argv;
   if (command === undefined) {
-    out.say(RUN_USAGE);
+    out.say(`usage: ${RUN_USAGE}`);
     return 1;
   }
 
@@ -85,7 +89,7 @@ export async function runOnce(options: RunOptions): Promise<number> {
     }
     if (interrupted) return signalCode(interrupted);
     for (const line of bannerLines(
-      [{ name: 'run', command: argv.join(' ') }],
+      [{ name: 'run', command: argv.map(quoted).join(' ') }],
       bannerStandIns(standIns),
     )) {
       out.say(line);
@@ -102,8 +106,7 @@ export async function runOnce(options: RunOptions): Promise<number> {
       started.once('error', (err) => {
         out.say(
           `could not start "${command}": ${err.message}\n` +
-            'Check that the command is installed and spelt right. ' +
-            RUN_USAGE,
+            `Check that it is installed and spelt right; the usage is ${RUN_USAGE}`,
         );
         resolve(127);
       });

@@ -39,7 +39,7 @@ export function createPostgresStandIn(options: PostgresOptions = {}): StandIn {
       return {
         url: server.url,
         info: server.startedHere
-          ? `PGlite, data in ${where} (delete the folder to start afresh)`
+          ? `PGlite, data in ${where}: delete it to start afresh`
           : `PGlite shared with process ${server.ownerPid}, which started it and stops it; data in ${where}`,
         stop: () => server.stop(),
       };
