@@ -3,19 +3,19 @@ import { html, type SafeHtml } from '../platform/html.ts';
 import type { SessionUser } from '../platform/session.ts'; // @step 2+
 import { csrfField } from './forms.ts'; // @step 2+
 
-/** What every page needs to know about the request; set on res.locals by app.ts. */
-export interface PageLocals {
-  siteName: string;
-  user?: SessionUser | undefined; // @step 2+
-  csrfToken?: string | undefined; // @step 2+
-}
-
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
-    interface Locals extends PageLocals {}
+    /** What every page needs to know about the request; app.ts and the session middleware set it. */
+    interface Locals {
+      siteName: string;
+      user?: SessionUser | undefined; // @step 2+
+      csrfToken?: string | undefined; // @step 2+
+    }
   }
 }
+
+export type PageLocals = Express.Locals;
 
 // @step 1-1
 //~ const navigation = (_locals: PageLocals): SafeHtml => html``;
