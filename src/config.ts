@@ -31,6 +31,25 @@ const postgresUrl = z
   });
 // @end
 
+// @step 3+
+const smtpUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^smtps?:\/\/[^/]+/.test(value) && URL.canParse(value), {
+    message: 'expected a URL such as smtp://user:password@smtp.example.com:587',
+  });
+
+/** The Mailgun add-on sets four variables instead of one URL; they make the same URL. */
+function mailgunUrl(env: Env): string | undefined {
+  const { MAILGUN_SMTP_SERVER: host, MAILGUN_SMTP_PORT: port, MAILGUN_SMTP_LOGIN: login } = env;
+  if (!host) return undefined;
+  const auth = login
+    ? `${encodeURIComponent(login)}:${encodeURIComponent(env.MAILGUN_SMTP_PASSWORD ?? '')}@`
+    : '';
+  return `smtp://${auth}${host}:${port ?? '587'}`;
+}
+// @end
+
 // #region schema
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -45,6 +64,26 @@ const schema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(5), // @step 2+
   DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(30000).default(5000), // @step 2+
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(), // @step 2+
+  // @step 3+
+  SMTP_URL: smtpUrl.optional(),
+  MAIL_FROM: z
+    .string()
+    .trim()
+    .regex(
+      /^([^<>\r\n]+<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/,
+      'expected "Name <address@example.com>" or an address',
+    )
+    .optional(),
+  PUBLIC_URL: z
+    .url({
+      protocol: /^https?$/,
+      error: "expected the site's address, such as https://example.com",
+    })
+    .optional(),
+  MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  MAIL_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
+  WORKER_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  // @end
 });
 // #endregion
 
@@ -63,6 +102,15 @@ const REQUIRED: Array<[name: string, productionOnly: boolean, hint: string]> = [
     true,
     'required in production: heroku config:set SESSION_SECRET=$(openssl rand -hex 32)',
   ],
+  // @end
+  // @step 3+
+  [
+    'SMTP_URL',
+    false,
+    'not set: `npm run dev` starts a local inbox for you; on Heroku, add the Mailgun add-on or set SMTP_URL',
+  ],
+  ['MAIL_FROM', true, 'required in production, e.g. "Photo Contest <contest@your-domain.example>"'],
+  ['PUBLIC_URL', true, "required in production: the site's address, used in links inside emails"],
   // @end
 ];
 
@@ -92,6 +140,7 @@ export function loadConfig(env: Env, now: Date = new Date()) {
   const present = Object.fromEntries(
     Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
   );
+  present.SMTP_URL ??= mailgunUrl(present); // @step 3+
   const parsed = schema.safeParse(present);
   const production = (present.NODE_ENV ?? 'development') === 'production';
   const problems: string[] = [];
@@ -139,6 +188,16 @@ export function loadConfig(env: Env, now: Date = new Date()) {
       secret: e.SESSION_SECRET ?? randomBytes(32).toString('hex'),
       secureCookie: production,
     },
+    // @end
+    // @step 3+
+    mail: {
+      smtpUrl: e.SMTP_URL!,
+      from: e.MAIL_FROM ?? `${e.CAMPAIGN_NAME} <no-reply@localhost>`,
+      publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+      maxAttempts: e.MAIL_MAX_ATTEMPTS,
+      retryBaseMs: e.MAIL_RETRY_BASE_MS,
+    },
+    worker: { pollMs: e.WORKER_POLL_MS },
     // @end
   });
 }

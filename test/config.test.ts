@@ -8,6 +8,7 @@ const now = new Date('2026-11-23T10:00:00Z');
 const base: Record<string, string> = {
   NODE_ENV: 'development',
   DATABASE_URL: 'postgres://app@127.0.0.1:5432/app', // @step 2+
+  SMTP_URL: 'smtp://127.0.0.1:2525', // @step 3+
 };
 
 test('development runs with no variables at all: port 3000 and a campaign that is open now', () => {
@@ -104,7 +105,15 @@ test('production requires SESSION_SECRET, and lists it with every other problem 
   } catch (err) {
     assert.ok(err instanceof ConfigError);
     const names = err.problems.map((p) => p.split(':')[0]).sort();
-    assert.deepEqual(names, ['CAMPAIGN_ENDS_AT', 'CAMPAIGN_STARTS_AT', 'PORT', 'SESSION_SECRET']);
+    // prettier-ignore
+    assert.deepEqual(names, [
+      'CAMPAIGN_ENDS_AT',
+      'CAMPAIGN_STARTS_AT',
+      'MAIL_FROM', // @step 3+
+      'PORT',
+      'PUBLIC_URL', // @step 3+
+      'SESSION_SECRET',
+    ]);
   }
 });
 
@@ -115,6 +124,8 @@ test('production connects to Postgres over TLS unless the URL sets an sslmode', 
     CAMPAIGN_STARTS_AT: '2026-12-01',
     CAMPAIGN_ENDS_AT: '2026-12-31',
     SESSION_SECRET: 'x'.repeat(32),
+    MAIL_FROM: 'Contest <contest@example.com>', // @step 3+
+    PUBLIC_URL: 'https://contest.example.com', // @step 3+
   };
   assert.equal(loadConfig(production, now).database.ssl, true);
   assert.equal(
@@ -124,5 +135,47 @@ test('production connects to Postgres over TLS unless the URL sets an sslmode', 
   );
   assert.equal(loadConfig(base, now).database.ssl, false);
   assert.equal(loadConfig(production, now).session.secureCookie, true);
+});
+// @end
+
+// @step 3+
+
+test('SMTP comes from SMTP_URL, or from the Mailgun add-on’s variables', () => {
+  const { SMTP_URL: _omitted, ...withoutSmtp } = base;
+  assert.throws(
+    () => loadConfig(withoutSmtp, now),
+    /SMTP_URL: not set: `npm run dev` starts a local inbox/,
+  );
+  const mailgun = loadConfig(
+    {
+      ...withoutSmtp,
+      MAILGUN_SMTP_SERVER: 'smtp.mailgun.org',
+      MAILGUN_SMTP_PORT: '587',
+      MAILGUN_SMTP_LOGIN: 'postmaster@mg.example.com',
+      MAILGUN_SMTP_PASSWORD: 'p@ss/word',
+    },
+    now,
+  );
+  assert.equal(
+    mailgun.mail.smtpUrl,
+    'smtp://postmaster%40mg.example.com:p%40ss%2Fword@smtp.mailgun.org:587',
+  );
+  assert.equal(loadConfig(base, now).mail.smtpUrl, base.SMTP_URL);
+});
+
+test('links in emails use PUBLIC_URL without a trailing slash, or localhost in development', () => {
+  assert.equal(
+    loadConfig({ ...base, PUBLIC_URL: 'https://contest.example.com/' }, now).mail.publicUrl,
+    'https://contest.example.com',
+  );
+  assert.equal(loadConfig({ ...base, PORT: '4000' }, now).mail.publicUrl, 'http://localhost:4000');
+  assert.throws(
+    () => loadConfig({ ...base, PUBLIC_URL: 'ftp://x' }, now),
+    /PUBLIC_URL: expected the site's address/,
+  );
+  assert.throws(
+    () => loadConfig({ ...base, MAIL_FROM: 'Contest <contest@example.com>\r\nBcc: x@y.z' }, now),
+    /MAIL_FROM: expected/,
+  );
 });
 // @end

@@ -3,12 +3,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { before } from 'node:test'; // @step 2+
 import { testDatabase } from './support/app.ts'; // @step 2+
+import { WEB_SMTP_URL } from './support/app.ts'; // @step 3+
 import { freePort, start, waitForHttp, withTimeout } from './support/process.ts';
 
 const env: Record<string, string> = { NODE_ENV: 'test', LOG_LEVEL: 'info' };
 // @step 2+
 before(async () => {
   env.DATABASE_URL = (await testDatabase()).url;
+  env.SMTP_URL = WEB_SMTP_URL; // @step 3+
 });
 // @end
 

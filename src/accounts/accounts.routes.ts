@@ -1,12 +1,14 @@
 // Sign up, log in, log out and "my page".
 import { Router, type Request, type Response } from 'express';
 import type { AppModule } from '../modules.ts';
+import { createOutboxRepo } from '../email/outbox.repo.ts'; // @step 3+
+import { welcomeEmail } from '../email/welcome.ts'; // @step 3+
 import { page } from '../web/layout.ts';
 import { csrfToken } from '../web/csrf.ts';
 import { destroySession, regenerateSession, saveSession } from '../platform/session.ts';
 import { createUsersRepo, type User } from './accounts.repo.ts';
 import { loginSchema, parseForm, signupSchema } from './accounts.schema.ts';
-import { createAccounts } from './accounts.service.ts';
+import { createAccounts, type SignupHook } from './accounts.service.ts';
 import { loginView, myPageView, signupView, type FormState } from './accounts.views.ts';
 
 const WRONG_CREDENTIALS = 'That email and password do not match an account.';
@@ -16,7 +18,12 @@ export const accountsModule: AppModule = {
   routes(deps) {
     const router = Router();
     const users = createUsersRepo(deps.db);
-    const accounts = createAccounts(deps.db, users);
+    const outbox = createOutboxRepo(); // @step 3+
+    // prettier-ignore
+    const onSignup: SignupHook[] = [
+      (trx, user) => outbox.enqueue(trx, welcomeEmail(deps.config, user)), // @step 3+
+    ];
+    const accounts = createAccounts(deps.db, users, onSignup);
 
     const show = (
       req: Request,

@@ -1,11 +1,15 @@
 // Signing up and logging in: the rules, with the writes that belong together in one transaction.
+import type { Knex } from 'knex';
 import type { Db } from '../platform/db.ts';
 import type { UsersRepo, User } from './accounts.repo.ts';
 import { hashPassword, verifyAgainstNothing, verifyPassword } from './passwords.ts';
 
 export type SignupResult = { ok: true; user: User } | { ok: false; reason: 'email-taken' };
 
-export function createAccounts(db: Db, users: UsersRepo) {
+/** Work that must happen with a signup or not at all: it runs in the signup's transaction. */
+export type SignupHook = (trx: Knex.Transaction, user: User) => Promise<unknown>;
+
+export function createAccounts(db: Db, users: UsersRepo, onSignup: readonly SignupHook[] = []) {
   return {
     // #region signup
     async signUp(input: {
@@ -18,6 +22,7 @@ export function createAccounts(db: Db, users: UsersRepo) {
       return db.transaction(async (trx): Promise<SignupResult> => {
         const user = await users.insert(trx, { ...input, passwordHash });
         if (!user) return { ok: false, reason: 'email-taken' };
+        for (const hook of onSignup) await hook(trx, user);
         return { ok: true, user };
       });
     },

@@ -30,12 +30,18 @@ after(async () => {
 });
 // @end
 
+// @step 3+
+/** The web process never connects to SMTP (the worker does), so any well-formed URL will do. */
+export const WEB_SMTP_URL = 'smtp://127.0.0.1:2525';
+// @end
+
 export async function buildTestApp(env: Record<string, string> = {}, now?: Date) {
   const config = loadConfig(
     {
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
       DATABASE_URL: (await testDatabase()).url, // @step 2+
+      SMTP_URL: WEB_SMTP_URL, // @step 3+
       ...env,
     },
     now,

@@ -1,0 +1,195 @@
+// A real SMTP server that keeps every message in memory, with a small web inbox: the stand-in for
+// SMTP_URL in development, and the mail server of the tests (which can make it refuse or reject).
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
+
+export interface SinkMessage {
+  id: number;
+  receivedAt: Date;
+  envelope: { from: string; to: string[] };
+  raw: string;
+  parsed: ParsedMail;
+}
+
+/** What the server answers a recipient with: accept, a 4xx "try later", or a 5xx "never". */
+export type RecipientVerdict = 'accept' | 'temporary' | 'permanent';
+
+export interface SmtpSink {
+  url: string;
+  port: number;
+  inboxUrl: string | undefined;
+  messages: SinkMessage[];
+  /** Decides per recipient; tests replace it to play a full mailbox or an unknown address. */
+  verdict: (address: string) => RecipientVerdict;
+  /** Milliseconds to wait before accepting each message: a slow server. */
+  delayMs: number;
+  /** Resolves once `count` messages have arrived in total. */
+  waitFor(count: number, timeoutMs?: number): Promise<SinkMessage[]>;
+  stop(): Promise<void>;
+}
+
+export interface SinkOptions {
+  port?: number;
+  /** Also serve the web inbox, on this port (0 picks one). */
+  inboxPort?: number;
+}
+
+class SmtpReply extends Error {
+  readonly responseCode: number;
+  constructor(code: number, message: string) {
+    super(message);
+    this.responseCode = code;
+  }
+}
+
+export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink> {
+  const messages: SinkMessage[] = [];
+  const waiters: Array<() => boolean> = [];
+  const sink: SmtpSink = {
+    url: '',
+    port: 0,
+    inboxUrl: undefined,
+    messages,
+    verdict: () => 'accept',
+    delayMs: 0,
+    waitFor(count, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `expected ${count} message(s) within ${timeoutMs} ms, got ${messages.length}`,
+              ),
+            ),
+          timeoutMs,
+        );
+        const check = () => {
+          if (messages.length < count) return false;
+          clearTimeout(timer);
+          resolve(messages.slice(0, count));
+          return true;
+        };
+        if (!check()) waiters.push(check);
+      });
+    },
+    stop: async () => {},
+  };
+
+  const smtp = new SMTPServer({
+    // A local sink: any login is accepted and nothing is encrypted.
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    onAuth: (_auth, _session, callback) => callback(null, { user: 'dev' }),
+    onRcptTo(address: SMTPServerAddress, _session, callback) {
+      const verdict = sink.verdict(address.address);
+      if (verdict === 'temporary')
+        return callback(new SmtpReply(451, 'Mailbox busy, try again later'));
+      if (verdict === 'permanent') return callback(new SmtpReply(550, 'No such user here'));
+      callback();
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const delay = new Promise((resolve) => setTimeout(resolve, sink.delayMs));
+        delay
+          .then(() => simpleParser(raw))
+          .then(
+            (parsed) => {
+              messages.push({
+                id: messages.length + 1,
+                receivedAt: new Date(),
+                envelope: {
+                  from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+                  to: session.envelope.rcptTo.map((r) => r.address),
+                },
+                raw,
+                parsed,
+              });
+              for (const check of [...waiters])
+                if (check()) waiters.splice(waiters.indexOf(check), 1);
+              callback();
+            },
+            (err: Error) => callback(err),
+          );
+      });
+    },
+    logger: false,
+  });
+  smtp.listen(options.port ?? 0, '127.0.0.1');
+  await once(smtp.server, 'listening');
+  sink.port = (smtp.server.address() as AddressInfo).port;
+  sink.url = `smtp://127.0.0.1:${sink.port}`;
+
+  let inbox: Server | undefined;
+  if (options.inboxPort !== undefined) {
+    inbox = createServer((req, res) => {
+      const id = /^\/messages\/(\d+)$/.exec(req.url ?? '')?.[1];
+      const message = id ? messages[Number(id) - 1] : undefined;
+      if (req.url === '/messages.json') {
+        res.setHeader('Content-Type', 'application/json');
+        res.end(JSON.stringify(messages.map(summary)));
+      } else if (message) {
+        res.setHeader('Content-Type', 'text/html; charset=utf-8');
+        res.end(messagePage(message));
+      } else {
+        res.setHeader('Content-Type', 'text/html; charset=utf-8');
+        res.end(listPage(messages));
+      }
+    });
+    inbox.listen(options.inboxPort, '127.0.0.1');
+    await once(inbox, 'listening');
+    sink.inboxUrl = `http://localhost:${(inbox.address() as AddressInfo).port}`;
+  }
+
+  sink.stop = async () => {
+    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    if (inbox) {
+      inbox.closeAllConnections();
+      await new Promise<void>((resolve) => inbox.close(() => resolve()));
+    }
+  };
+  return sink;
+}
+
+const escape = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+function summary(message: SinkMessage) {
+  return {
+    id: message.id,
+    receivedAt: message.receivedAt.toISOString(),
+    from: message.parsed.from?.text ?? message.envelope.from,
+    to: message.envelope.to,
+    subject: message.parsed.subject ?? '',
+  };
+}
+
+function listPage(messages: SinkMessage[]): string {
+  const rows = [...messages]
+    .reverse()
+    .map((m) => {
+      const s = summary(m);
+      return `<tr><td>${escape(s.receivedAt.slice(11, 19))}</td><td>${escape(s.to.join(', '))}</td><td><a href="/messages/${s.id}">${escape(s.subject || '(no subject)')}</a></td></tr>`;
+    })
+    .join('');
+  return `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>Local inbox</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem}td,th{padding:.3rem .8rem;text-align:left}</style>
+<h1>Local inbox</h1><p>Every email the app sends in development lands here; nothing leaves this machine.</p>
+<table><tr><th>Time</th><th>To</th><th>Subject</th></tr>${rows || '<tr><td colspan="3">No mail yet.</td></tr>'}</table>`;
+}
+
+function messagePage(message: SinkMessage): string {
+  const s = summary(message);
+  const html = typeof message.parsed.html === 'string' ? message.parsed.html : undefined;
+  return `<!doctype html><meta charset="utf-8"><title>${escape(s.subject)}</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem}iframe{width:100%;height:24rem;border:1px solid #ccc}pre{white-space:pre-wrap}</style>
+<p><a href="/">← Inbox</a></p><h1>${escape(s.subject)}</h1>
+<p>From ${escape(s.from)} to ${escape(s.to.join(', '))}</p>
+${html ? `<h2>HTML</h2><iframe sandbox srcdoc="${escape(html)}"></iframe>` : ''}
+<h2>Plain text</h2><pre>${escape(message.parsed.text ?? '')}</pre>
+<h2>Source</h2><pre>${escape(message.raw)}</pre>`;
+}

@@ -1,0 +1,40 @@
+// The welcome email a new participant receives, in HTML and plain text.
+import type { Config } from '../config.ts';
+import { html } from '../platform/html.ts';
+import type { OutgoingEmail } from './outbox.repo.ts';
+
+const day = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' });
+
+export function welcomeEmail(
+  config: Pick<Config, 'campaign' | 'mail'>,
+  user: { email: string; displayName: string },
+): OutgoingEmail {
+  const { campaign, mail } = config;
+  const link = `${mail.publicUrl}/`;
+  const until = day.format(campaign.endsAt);
+  const text = [
+    `Hello ${user.displayName},`,
+    '',
+    `Welcome to ${campaign.name}! You can take part until ${until}.`,
+    '',
+    `Go to the campaign: ${link}`,
+    '',
+    `You receive this email because you signed up with ${user.email}.`,
+  ].join('\n');
+  const body = html`<!doctype html>
+    <html lang="en">
+      <body style="font-family: system-ui, sans-serif; line-height: 1.5">
+        <p>Hello ${user.displayName},</p>
+        <p>Welcome to <strong>${campaign.name}</strong>! You can take part until ${until}.</p>
+        <p><a href="${link}">Go to the campaign</a></p>
+        <p style="color: #666">You receive this email because you signed up with ${user.email}.</p>
+      </body>
+    </html>`;
+  return {
+    kind: 'welcome',
+    to: { address: user.email, name: user.displayName },
+    subject: `Welcome to ${campaign.name}`,
+    text,
+    html: body.value,
+  };
+}
