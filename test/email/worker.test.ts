@@ -1,0 +1,113 @@
+// Worker processes on a real SMTP server: two of them share a queue without sending anything twice,
+// and one stopped with SIGTERM mid-batch loses nothing and repeats nothing when it starts again.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import knex, { type Knex } from 'knex';
+import { createOutboxRepo } from '../../src/email/outbox.repo.ts';
+import type { SmtpSink } from '../../scripts/dev/smtp-sink.ts';
+import { testDatabase } from '../support/app.ts';
+import { smtpSink } from '../support/mail.ts';
+import { start, withTimeout, type Child } from '../support/process.ts';
+
+let db: Knex;
+let sink: SmtpSink;
+let env: Record<string, string>;
+
+before(async () => {
+  const database = await testDatabase();
+  db = knex({ client: 'pg', connection: database.url, pool: { min: 0, max: 2 } });
+  sink = await smtpSink();
+  env = {
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    SMTP_URL: sink.url,
+    WORKER_POLL_MS: '20',
+  };
+});
+
+beforeEach(async () => {
+  await db('email_outbox').delete();
+  sink.messages.length = 0;
+  sink.delayMs = 0;
+});
+
+async function enqueue(count: number): Promise<void> {
+  const outbox = createOutboxRepo();
+  await db.transaction(async (trx) => {
+    for (let i = 1; i <= count; i++) {
+      await outbox.enqueue(trx, {
+        kind: 'test',
+        to: { address: `person${i}@example.com`, name: `Person ${i}` },
+        subject: `Message ${i}`,
+        text: `Message ${i}`,
+        html: `<p>Message ${i}</p>`,
+      });
+    }
+  });
+}
+
+const statusCounts = async () =>
+  Object.fromEntries(
+    (
+      (await db('email_outbox').select('status').count({ n: '*' }).groupBy('status')) as Array<{
+        status: string;
+        n: string;
+      }>
+    ).map((r) => [r.status, Number(r.n)]),
+  );
+
+async function stop(worker: Child): Promise<number | null> {
+  worker.process.kill('SIGTERM');
+  return (await withTimeout(worker.exited, 15_000, 'worker exit')).code;
+}
+
+describe('worker processes', { timeout: 120_000 }, () => {
+  test('two workers on 100 queued messages: 100 deliveries, no duplicates', async () => {
+    await enqueue(100);
+    const workers = [start(['src/worker.ts'], env), start(['src/worker.ts'], env)];
+    await sink.waitFor(100, 60_000);
+    await new Promise((r) => setTimeout(r, 300)); // time for a duplicate to show up, if there were one
+    for (const worker of workers) assert.equal(await stop(worker), 0, worker.output());
+
+    const subjects = sink.messages.map((m) => m.parsed.subject);
+    assert.equal(subjects.length, 100);
+    assert.equal(new Set(subjects).size, 100, 'no message arrived twice');
+    assert.deepEqual(await statusCounts(), { sent: 100 });
+    const sentBy = workers.map((w) => (w.output().match(/"outcome":"sent"/g) ?? []).length);
+    assert.equal(
+      sentBy[0]! + sentBy[1]!,
+      100,
+      `each delivery is logged once (${sentBy.join(' + ')})`,
+    );
+  });
+
+  test('SIGTERM in the middle of a batch: nothing lost, nothing sent twice after a restart', async () => {
+    await enqueue(40);
+    sink.delayMs = 25; // a slow server, so SIGTERM lands while a message is on the wire
+    const first = start(['src/worker.ts'], env);
+    await sink.waitFor(8, 30_000);
+    assert.equal(await stop(first), 0, first.output());
+    assert.match(first.output(), /stopping after the message in hand/);
+
+    const afterStop = sink.messages.length;
+    const counts = await statusCounts();
+    assert.ok(afterStop < 40, 'the worker stopped before the end of the batch');
+    assert.equal(
+      counts.sent,
+      afterStop,
+      'every message that reached the server is marked sent, and only those',
+    );
+    assert.equal(counts.pending, 40 - afterStop);
+
+    const second = start(['src/worker.ts'], env);
+    await sink.waitFor(40, 60_000);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await stop(second), 0, second.output());
+    const subjects = sink.messages.map((m) => m.parsed.subject);
+    assert.equal(subjects.length, 40);
+    assert.equal(new Set(subjects).size, 40);
+    assert.deepEqual(await statusCounts(), { sent: 40 });
+  });
+});
+
+after(() => db.destroy());
