@@ -1,25 +1,19 @@
 // The dev launcher (npm run dev): Procfile, command mapping, environment, stand-ins, and real runs.
+// @step 2+
+// What needs Postgres (the postgres stand-in, and runs that start it) is in dev-postgres.test.ts.
+// @end
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { describe, test } from 'node:test';
 import { stripVTControlCharacters } from 'node:util';
-import pg from 'pg';
 import { bannerLines } from '../scripts/dev/banner.ts';
 import { devArgv, devCommand, toArgv } from '../scripts/dev/command.ts';
 import { assembleEnv, processEnv, readDotenv, webPort } from '../scripts/dev/env.ts';
 import { MINIMUM_NODE_MAJOR, nodeVersionProblem } from '../scripts/dev/node-version.ts';
 import { createOutput } from '../scripts/dev/output.ts';
 import { parseProcfile, ProcfileError } from '../scripts/dev/procfile.ts';
-import { createPostgresStandIn, postgres } from '../scripts/dev/services/postgres.ts';
-import { accepts } from '../scripts/dev/shared-server.ts';
 import {
   dataDirOf,
   standInEnv,
@@ -28,11 +22,16 @@ import {
   StandInError,
   stopStandIns,
   type StandIn,
-  type StartedStandIn,
 } from '../scripts/dev/stand-ins.ts';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-const ESC = '\u001b';
+import {
+  ESC,
+  freePort,
+  processesWithMarker,
+  root,
+  runLauncher,
+  until,
+  within,
+} from './support/dev.ts';
 
 describe('Procfile', () => {
   test('reads each process type with its line, skipping comments and blank lines', () => {
@@ -259,132 +258,6 @@ describe('stand-in services', () => {
   });
 });
 
-/** Runs `sql` through a fresh pg client on `url`, and returns the rows. */
-async function query(url: string, sql: string): Promise<Array<Record<string, unknown>>> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    return (await client.query<Record<string, unknown>>(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-/** The pid of a process that has already exited. */
-function deadPid(): number {
-  const pid = spawnSync(process.execPath, ['-e', '']).pid;
-  assert.ok(pid !== undefined && pid > 0);
-  return pid;
-}
-
-const POSTGRES_URL = /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/;
-
-describe('postgres stand-in', { timeout: 60_000 }, () => {
-  let dataDir = '';
-  let context = { root, dataDir, env: {} };
-  let stateFile = '';
-  const started: StartedStandIn[] = [];
-  const start = async (standIn = postgres) => {
-    const server = await standIn.start(context);
-    started.push(server);
-    return server;
-  };
-  const state = () => JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, unknown>;
-
-  before(() => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'dev-postgres-'));
-    context = { root, dataDir, env: {} };
-    stateFile = path.join(dataDir, 'postgres.json');
-  });
-
-  after(async () => {
-    // Stop is idempotent, so a server that a test already stopped is no trouble here.
-    for (const server of started.reverse()) await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  test(
-    'serves PGlite with its data in <dataDir>/postgres, to a pg client',
-    { timeout: 20_000 },
-    async () => {
-      const first = await start();
-      assert.match(first.url, POSTGRES_URL);
-      assert.match(first.info ?? '', /^PGlite, data in .*postgres: delete it to start afresh$/);
-      assert.ok(existsSync(path.join(dataDir, 'postgres')), 'the data folder');
-      assert.deepEqual(state(), {
-        pid: process.pid,
-        port: Number(new URL(first.url).port),
-        url: first.url,
-      });
-
-      await query(first.url, 'CREATE TABLE notes (id serial PRIMARY KEY, text text NOT NULL)');
-      await query(first.url, "INSERT INTO notes (text) VALUES ('kept')");
-      assert.deepEqual(await query(first.url, 'SELECT id, text FROM notes'), [
-        { id: 1, text: 'kept' },
-      ]);
-    },
-  );
-
-  test(
-    'a second start on the same data reuses that server, and its stop leaves it running',
-    { timeout: 20_000 },
-    async () => {
-      const [first] = started;
-      assert.ok(first, 'the server of the test before');
-      const second = await start();
-      assert.equal(second.url, first.url);
-      assert.match(second.info ?? '', new RegExp(`^PGlite shared with process ${process.pid}, `));
-      await second.stop();
-      assert.deepEqual(await query(first.url, 'SELECT text FROM notes'), [{ text: 'kept' }]);
-      assert.equal(state().url, first.url, 'the state file stays');
-
-      await first.stop();
-      assert.ok(!existsSync(stateFile), 'the owner removes the state file');
-      assert.equal(await accepts(first.url, Number(new URL(first.url).port)), false);
-    },
-  );
-
-  test(
-    'a state file of a process that has died is replaced, and the data is still there',
-    { timeout: 20_000 },
-    async () => {
-      const port = await freePort();
-      const stale = { pid: deadPid(), port, url: `postgres://postgres@127.0.0.1:${port}/postgres` };
-      writeFileSync(stateFile, JSON.stringify(stale));
-      const server = await start();
-      assert.notEqual(server.url, stale.url);
-      assert.equal(state().pid, process.pid);
-      assert.deepEqual(await query(server.url, 'SELECT text FROM notes'), [{ text: 'kept' }]);
-      await server.stop();
-      assert.ok(!existsSync(stateFile));
-    },
-  );
-
-  test(
-    'a live process that does not answer is left alone, with what to do',
-    { timeout: 20_000 },
-    async () => {
-      const port = await freePort();
-      const text = JSON.stringify({
-        pid: process.pid,
-        port,
-        url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-      });
-      writeFileSync(stateFile, text);
-      try {
-        await assert.rejects(start(createPostgresStandIn({ waitMs: 300 })), (err: Error) => {
-          assert.match(err.message, new RegExp(`process ${process.pid} serves this data`));
-          assert.match(err.message, /delete .*postgres\.json and try again/);
-          return true;
-        });
-        assert.equal(readFileSync(stateFile, 'utf8'), text, 'not replaced');
-      } finally {
-        rmSync(stateFile, { force: true });
-      }
-    },
-  );
-});
-
 describe('output', () => {
   test('prefixes each line with a padded name, in colour only when asked', () => {
     let plain = '';
@@ -439,143 +312,18 @@ describe('Node version check', () => {
   });
 });
 
-// The end-to-end runs: each launcher gets a marker in its environment, which every process it starts
-// inherits, so the test can tell whether any of them outlived the launcher.
-interface Launcher {
-  child: ChildProcess;
-  marker: string;
-  /** Its DEV_DATA_DIR: a temporary folder of its own unless the test gave one. */
-  dataDir: string;
-  output(): string;
-  stdout(): string;
-  exited: Promise<number | null>;
-}
-
-const launchers: Launcher[] = [];
-const temporaryDirs: string[] = [];
-
-/**
- * Spawns scripts/dev.ts with `args` in `cwd`. DEV_DATA_DIR is a fresh temporary folder unless `env` sets
- * it, so that no test reads or writes the developer's .data/ (a .env there could not change that either:
- * the real environment wins over .env).
- */
-function runLauncher(cwd: string, env: Record<string, string>, args: string[] = []): Launcher {
-  const marker = randomUUID();
-  let dataDir = env.DEV_DATA_DIR;
-  if (dataDir === undefined) {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'dev-data-'));
-    temporaryDirs.push(dataDir);
-  }
-  const childEnv: Record<string, string | undefined> = {
-    ...process.env,
-    ...env,
-    DEV_DATA_DIR: dataDir,
-    DEV_TEST_MARKER: marker,
-  };
-  delete childEnv.NODE_TEST_CONTEXT;
-  const child = spawn(process.execPath, [path.join(root, 'scripts/dev.ts'), ...args], {
-    cwd,
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  // 'close' comes after the output has ended, so that no line is missing when a test looks at it.
-  const exited = once(child, 'close').then(([code]) => code as number | null);
-  const launcher = { child, marker, dataDir, output: () => output, stdout: () => stdout, exited };
-  launchers.push(launcher);
-  return launcher;
-}
-
-/** The pids of live processes that carry `marker` in their environment (Linux only: /proc). */
-function processesWithMarker(marker: string): number[] {
-  if (!existsSync('/proc/self/environ')) return [];
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(`DEV_TEST_MARKER=${marker}`)) {
-        pids.push(Number(entry));
-      }
-    } catch {
-      // Gone meanwhile, or not ours to read.
-    }
-  }
-  return pids;
-}
-
-after(() => {
-  // Whatever a failed test left running is killed, so the suite can never hang on it.
-  for (const { child, marker } of launchers) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    for (const pid of processesWithMarker(marker)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
-  }
-  for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
-});
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0);
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-async function within<T>(promise: Promise<T>, ms: number, what: string, launcher: Launcher) {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what}: not within ${ms} ms. Output:\n${launcher.output()}`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function until(condition: () => Promise<boolean> | boolean, what: string, l: Launcher) {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (l.child.exitCode !== null) throw new Error(`launcher exited early:\n${l.output()}`);
-    if (await condition()) return;
-    await sleep(50);
-  }
-  throw new Error(`${what}: not within 15 s. Output:\n${l.output()}`);
-}
-
-const STAND_IN_LINE =
-  /^dev +\| postgres +postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres {2}\(DATABASE_URL; PGlite, data in .*postgres: delete it to start afresh\)$/m;
-
 describe('npm run dev', { timeout: 90_000 }, () => {
   test(
-    'serves the app on PORT, reports its start time, and Ctrl-C stops every process with 0',
+    'serves web on PORT with the environment, reports its start time, and Ctrl-C stops every process with 0',
     { timeout: 30_000 },
     async () => {
       const port = await freePort();
       const name = `Dev Launcher Test ${port}`;
-      // Set here so that a developer's .env (which the launcher reads) cannot change the outcome; the empty
-      // DATABASE_URL calls for the stand-in, whatever the repository's Procfile runs before web.
-      const launcher = runLauncher(root, {
+      // A Procfile with web alone, so that the run is the same whatever the stand-ins and the app need.
+      const launcher = runLauncher(path.join(root, 'test/fixtures/dev/web'), {
         PORT: String(port),
         CAMPAIGN_NAME: name,
         NODE_ENV: 'development',
-        LOG_LEVEL: 'info',
-        DATABASE_URL: '',
       });
       const url = `http://localhost:${port}/`;
 
@@ -587,57 +335,32 @@ describe('npm run dev', { timeout: 90_000 }, () => {
           page = await res.text();
           return true;
         },
-        'the landing page',
+        'the page',
         launcher,
       );
       assert.match(page, new RegExp(`<h1>${name}</h1>`));
       await until(() => /^dev +\| ready in \d+ ms/m.test(launcher.output()), 'ready', launcher);
-      assert.match(launcher.output(), new RegExp(`^dev +\\| web +http://localhost:${port} `, 'm'));
-      assert.match(launcher.output(), STAND_IN_LINE);
-      assert.match(launcher.output(), /^web +\| .*listening on/m, 'web output is prefixed');
+      assert.match(
+        launcher.output(),
+        new RegExp(
+          `^dev +\\| web +http://localhost:${port} {2}\\(node --watch server\\.ts\\)$`,
+          'm',
+        ),
+      );
+      assert.match(launcher.output(), /^web +\| listening on/m, 'web output is prefixed');
       const lines = launcher.output().split('\n');
       assert.ok(!lines.some((line) => line.startsWith(ESC)), 'no colour on a pipe');
 
       launcher.child.kill('SIGINT');
       const code = await within(launcher.exited, 15_000, 'exit after SIGINT', launcher);
       assert.equal(code, 0, launcher.output());
+      assert.match(launcher.output(), /^dev +\| SIGINT: stopping everything$/m);
       await assert.rejects(fetch(url), 'nothing answers on the port any more');
       assert.deepEqual(
         processesWithMarker(launcher.marker),
         [],
         'no process outlives the launcher',
       );
-      assert.ok(
-        !existsSync(path.join(launcher.dataDir, 'postgres.json')),
-        'the state file is gone',
-      );
-    },
-  );
-
-  test(
-    'the release phase and the processes share the stand-in database, which stops with the launcher',
-    { timeout: 30_000 },
-    async () => {
-      const launcher = runLauncher(path.join(root, 'test/fixtures/dev/postgres'), {
-        DATABASE_URL: '',
-      });
-      await until(
-        () => /^worker +\| visits=1$/m.test(launcher.output()),
-        'the worker reading what the release phase wrote',
-        launcher,
-      );
-      assert.match(launcher.output(), /^release +\| migrated$/m);
-      assert.match(launcher.output(), STAND_IN_LINE);
-      const stateFile = path.join(launcher.dataDir, 'postgres.json');
-      const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { pid: number };
-      assert.equal(state.pid, launcher.child.pid, 'the launcher serves it');
-
-      launcher.child.kill('SIGINT');
-      const code = await within(launcher.exited, 15_000, 'exit after SIGINT', launcher);
-      assert.equal(code, 0, launcher.output());
-      assert.ok(!existsSync(stateFile), 'the state file is gone');
-      assert.ok(existsSync(path.join(launcher.dataDir, 'postgres')), 'the data stays');
-      assert.deepEqual(processesWithMarker(launcher.marker), []);
     },
   );
 
@@ -667,65 +390,25 @@ describe('npm run dev', { timeout: 90_000 }, () => {
 
 describe('node scripts/dev.ts run', { timeout: 60_000 }, () => {
   const fixture = path.join(root, 'test/fixtures/dev/run');
-  const EXIT_WITH_URL = 'process.exit(process.env.DATABASE_URL ? 3 : 4)';
 
   test(
-    'gives the command the stand-in DATABASE_URL, exits with its code and stops the stand-in',
+    'runs dist/X.js as X.ts, output unprefixed, and exits with its code',
     { timeout: 20_000 },
     async () => {
-      const launcher = runLauncher(fixture, { DATABASE_URL: '' }, [
+      // A DATABASE_URL of its own, so that no stand-in starts and the output is the same everywhere.
+      const databaseUrl = 'postgres://mine@127.0.0.1:1/mine';
+      const launcher = runLauncher(fixture, { DATABASE_URL: databaseUrl }, [
         'run',
         'node',
-        '-e',
-        EXIT_WITH_URL,
+        'dist/print.js',
+        'a',
+        'b c',
       ]);
       const code = await within(launcher.exited, 15_000, 'exit of run', launcher);
-      assert.equal(code, 3, launcher.output());
-      assert.match(launcher.output(), STAND_IN_LINE);
-      assert.ok(
-        !existsSync(path.join(launcher.dataDir, 'postgres.json')),
-        'the state file is gone',
-      );
+      assert.equal(code, 5, launcher.output());
+      assert.equal(launcher.stdout(), `args=a b c\nDATABASE_URL=${databaseUrl}\n`);
+      assert.match(launcher.output(), /^dev +\| run +node print\.ts a 'b c'$/m);
       assert.deepEqual(processesWithMarker(launcher.marker), []);
-    },
-  );
-
-  test('starts nothing for a DATABASE_URL that is set', { timeout: 20_000 }, async () => {
-    const env = { DATABASE_URL: 'postgres://mine@127.0.0.1:1/mine' };
-    const launcher = runLauncher(fixture, env, ['run', 'node', '-e', EXIT_WITH_URL]);
-    const code = await within(launcher.exited, 15_000, 'exit of run', launcher);
-    assert.equal(code, 3, launcher.output());
-    assert.doesNotMatch(launcher.output(), /postgres +postgres:/);
-    assert.ok(!existsSync(path.join(launcher.dataDir, 'postgres')), 'no PGlite data folder');
-  });
-
-  test(
-    'runs dist/X.js as X.ts, output unprefixed, on the server another launcher started',
-    { timeout: 20_000 },
-    async () => {
-      const dataDir = mkdtempSync(path.join(tmpdir(), 'dev-run-'));
-      const owner = await postgres.start({ root, dataDir, env: {} });
-      try {
-        const launcher = runLauncher(fixture, { DATABASE_URL: '', DEV_DATA_DIR: dataDir }, [
-          'run',
-          'node',
-          'dist/print.js',
-          'a',
-          'b c',
-        ]);
-        const code = await within(launcher.exited, 15_000, 'exit of run', launcher);
-        assert.equal(code, 5, launcher.output());
-        assert.equal(launcher.stdout(), `args=a b c\nDATABASE_URL=${owner.url}\n`);
-        assert.match(launcher.output(), /^dev +\| run +node print\.ts a 'b c'$/m);
-        assert.match(launcher.output(), new RegExp(`PGlite shared with process ${process.pid}, `));
-        const state = JSON.parse(readFileSync(path.join(dataDir, 'postgres.json'), 'utf8')) as {
-          pid: number;
-        };
-        assert.equal(state.pid, process.pid, 'the owner keeps its server and state file');
-      } finally {
-        await owner.stop();
-        rmSync(dataDir, { recursive: true, force: true });
-      }
     },
   );
 

@@ -1,0 +1,296 @@
+// The dev launcher with Postgres: the postgres stand-in (PGlite behind a socket), and real runs of
+// npm run dev and `run` that start it or share it. The rest of the launcher is in dev.test.ts.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { createPostgresStandIn, postgres } from '../scripts/dev/services/postgres.ts';
+import { accepts } from '../scripts/dev/shared-server.ts';
+import type { StartedStandIn } from '../scripts/dev/stand-ins.ts';
+import {
+  ESC,
+  freePort,
+  processesWithMarker,
+  root,
+  runLauncher,
+  until,
+  within,
+} from './support/dev.ts';
+
+/** Runs `sql` through a fresh pg client on `url`, and returns the rows. */
+async function query(url: string, sql: string): Promise<Array<Record<string, unknown>>> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    return (await client.query<Record<string, unknown>>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The pid of a process that has already exited. */
+function deadPid(): number {
+  const pid = spawnSync(process.execPath, ['-e', '']).pid;
+  assert.ok(pid !== undefined && pid > 0);
+  return pid;
+}
+
+const POSTGRES_URL = /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/;
+
+describe('postgres stand-in', { timeout: 60_000 }, () => {
+  let dataDir = '';
+  let context = { root, dataDir, env: {} };
+  let stateFile = '';
+  const started: StartedStandIn[] = [];
+  const start = async (standIn = postgres) => {
+    const server = await standIn.start(context);
+    started.push(server);
+    return server;
+  };
+  const state = () => JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, unknown>;
+
+  before(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'dev-postgres-'));
+    context = { root, dataDir, env: {} };
+    stateFile = path.join(dataDir, 'postgres.json');
+  });
+
+  after(async () => {
+    // Stop is idempotent, so a server that a test already stopped is no trouble here.
+    for (const server of started.reverse()) await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test(
+    'serves PGlite with its data in <dataDir>/postgres, to a pg client',
+    { timeout: 20_000 },
+    async () => {
+      const first = await start();
+      assert.match(first.url, POSTGRES_URL);
+      assert.match(first.info ?? '', /^PGlite, data in .*postgres: delete it to start afresh$/);
+      assert.ok(existsSync(path.join(dataDir, 'postgres')), 'the data folder');
+      assert.deepEqual(state(), {
+        pid: process.pid,
+        port: Number(new URL(first.url).port),
+        url: first.url,
+      });
+
+      await query(first.url, 'CREATE TABLE notes (id serial PRIMARY KEY, text text NOT NULL)');
+      await query(first.url, "INSERT INTO notes (text) VALUES ('kept')");
+      assert.deepEqual(await query(first.url, 'SELECT id, text FROM notes'), [
+        { id: 1, text: 'kept' },
+      ]);
+    },
+  );
+
+  test(
+    'a second start on the same data reuses that server, and its stop leaves it running',
+    { timeout: 20_000 },
+    async () => {
+      const [first] = started;
+      assert.ok(first, 'the server of the test before');
+      const second = await start();
+      assert.equal(second.url, first.url);
+      assert.match(second.info ?? '', new RegExp(`^PGlite shared with process ${process.pid}, `));
+      await second.stop();
+      assert.deepEqual(await query(first.url, 'SELECT text FROM notes'), [{ text: 'kept' }]);
+      assert.equal(state().url, first.url, 'the state file stays');
+
+      await first.stop();
+      assert.ok(!existsSync(stateFile), 'the owner removes the state file');
+      assert.equal(await accepts(first.url, Number(new URL(first.url).port)), false);
+    },
+  );
+
+  test(
+    'a state file of a process that has died is replaced, and the data is still there',
+    { timeout: 20_000 },
+    async () => {
+      const port = await freePort();
+      const stale = { pid: deadPid(), port, url: `postgres://postgres@127.0.0.1:${port}/postgres` };
+      writeFileSync(stateFile, JSON.stringify(stale));
+      const server = await start();
+      assert.notEqual(server.url, stale.url);
+      assert.equal(state().pid, process.pid);
+      assert.deepEqual(await query(server.url, 'SELECT text FROM notes'), [{ text: 'kept' }]);
+      await server.stop();
+      assert.ok(!existsSync(stateFile));
+    },
+  );
+
+  test(
+    'a live process that does not answer is left alone, with what to do',
+    { timeout: 20_000 },
+    async () => {
+      const port = await freePort();
+      const text = JSON.stringify({
+        pid: process.pid,
+        port,
+        url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      });
+      writeFileSync(stateFile, text);
+      try {
+        await assert.rejects(start(createPostgresStandIn({ waitMs: 300 })), (err: Error) => {
+          assert.match(err.message, new RegExp(`process ${process.pid} serves this data`));
+          assert.match(err.message, /delete .*postgres\.json and try again/);
+          return true;
+        });
+        assert.equal(readFileSync(stateFile, 'utf8'), text, 'not replaced');
+      } finally {
+        rmSync(stateFile, { force: true });
+      }
+    },
+  );
+});
+
+const STAND_IN_LINE =
+  /^dev +\| postgres +postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres {2}\(DATABASE_URL; PGlite, data in .*postgres: delete it to start afresh\)$/m;
+
+describe('npm run dev with the postgres stand-in', { timeout: 90_000 }, () => {
+  test(
+    'serves the app on PORT, reports its start time, and Ctrl-C stops every process with 0',
+    { timeout: 30_000 },
+    async () => {
+      const port = await freePort();
+      const name = `Dev Launcher Test ${port}`;
+      // Set here so that a developer's .env (which the launcher reads) cannot change the outcome; the empty
+      // DATABASE_URL calls for the stand-in, whatever the repository's Procfile runs before web.
+      const launcher = runLauncher(root, {
+        PORT: String(port),
+        CAMPAIGN_NAME: name,
+        NODE_ENV: 'development',
+        LOG_LEVEL: 'info',
+        DATABASE_URL: '',
+      });
+      const url = `http://localhost:${port}/`;
+
+      let page = '';
+      await until(
+        async () => {
+          const res = await fetch(url).catch(() => undefined);
+          if (res?.status !== 200) return false;
+          page = await res.text();
+          return true;
+        },
+        'the landing page',
+        launcher,
+      );
+      assert.match(page, new RegExp(`<h1>${name}</h1>`));
+      await until(() => /^dev +\| ready in \d+ ms/m.test(launcher.output()), 'ready', launcher);
+      assert.match(launcher.output(), new RegExp(`^dev +\\| web +http://localhost:${port} `, 'm'));
+      assert.match(launcher.output(), STAND_IN_LINE);
+      assert.match(launcher.output(), /^web +\| .*listening on/m, 'web output is prefixed');
+      const lines = launcher.output().split('\n');
+      assert.ok(!lines.some((line) => line.startsWith(ESC)), 'no colour on a pipe');
+
+      launcher.child.kill('SIGINT');
+      const code = await within(launcher.exited, 15_000, 'exit after SIGINT', launcher);
+      assert.equal(code, 0, launcher.output());
+      await assert.rejects(fetch(url), 'nothing answers on the port any more');
+      assert.deepEqual(
+        processesWithMarker(launcher.marker),
+        [],
+        'no process outlives the launcher',
+      );
+      assert.ok(
+        !existsSync(path.join(launcher.dataDir, 'postgres.json')),
+        'the state file is gone',
+      );
+    },
+  );
+
+  test(
+    'the release phase and the processes share the stand-in database, which stops with the launcher',
+    { timeout: 30_000 },
+    async () => {
+      const launcher = runLauncher(path.join(root, 'test/fixtures/dev/postgres'), {
+        DATABASE_URL: '',
+      });
+      await until(
+        () => /^worker +\| visits=1$/m.test(launcher.output()),
+        'the worker reading what the release phase wrote',
+        launcher,
+      );
+      assert.match(launcher.output(), /^release +\| migrated$/m);
+      assert.match(launcher.output(), STAND_IN_LINE);
+      const stateFile = path.join(launcher.dataDir, 'postgres.json');
+      const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { pid: number };
+      assert.equal(state.pid, launcher.child.pid, 'the launcher serves it');
+
+      launcher.child.kill('SIGINT');
+      const code = await within(launcher.exited, 15_000, 'exit after SIGINT', launcher);
+      assert.equal(code, 0, launcher.output());
+      assert.ok(!existsSync(stateFile), 'the state file is gone');
+      assert.ok(existsSync(path.join(launcher.dataDir, 'postgres')), 'the data stays');
+      assert.deepEqual(processesWithMarker(launcher.marker), []);
+    },
+  );
+});
+
+describe('node scripts/dev.ts run with the postgres stand-in', { timeout: 60_000 }, () => {
+  const fixture = path.join(root, 'test/fixtures/dev/run');
+  const EXIT_WITH_URL = 'process.exit(process.env.DATABASE_URL ? 3 : 4)';
+
+  test(
+    'gives the command the stand-in DATABASE_URL, exits with its code and stops the stand-in',
+    { timeout: 20_000 },
+    async () => {
+      const launcher = runLauncher(fixture, { DATABASE_URL: '' }, [
+        'run',
+        'node',
+        '-e',
+        EXIT_WITH_URL,
+      ]);
+      const code = await within(launcher.exited, 15_000, 'exit of run', launcher);
+      assert.equal(code, 3, launcher.output());
+      assert.match(launcher.output(), STAND_IN_LINE);
+      assert.ok(
+        !existsSync(path.join(launcher.dataDir, 'postgres.json')),
+        'the state file is gone',
+      );
+      assert.deepEqual(processesWithMarker(launcher.marker), []);
+    },
+  );
+
+  test('starts nothing for a DATABASE_URL that is set', { timeout: 20_000 }, async () => {
+    const env = { DATABASE_URL: 'postgres://mine@127.0.0.1:1/mine' };
+    const launcher = runLauncher(fixture, env, ['run', 'node', '-e', EXIT_WITH_URL]);
+    const code = await within(launcher.exited, 15_000, 'exit of run', launcher);
+    assert.equal(code, 3, launcher.output());
+    assert.doesNotMatch(launcher.output(), /postgres +postgres:/);
+    assert.ok(!existsSync(path.join(launcher.dataDir, 'postgres')), 'no PGlite data folder');
+  });
+
+  test(
+    'runs dist/X.js as X.ts, output unprefixed, on the server another launcher started',
+    { timeout: 20_000 },
+    async () => {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'dev-run-'));
+      const owner = await postgres.start({ root, dataDir, env: {} });
+      try {
+        const launcher = runLauncher(fixture, { DATABASE_URL: '', DEV_DATA_DIR: dataDir }, [
+          'run',
+          'node',
+          'dist/print.js',
+          'a',
+          'b c',
+        ]);
+        const code = await within(launcher.exited, 15_000, 'exit of run', launcher);
+        assert.equal(code, 5, launcher.output());
+        assert.equal(launcher.stdout(), `args=a b c\nDATABASE_URL=${owner.url}\n`);
+        assert.match(launcher.output(), /^dev +\| run +node print\.ts a 'b c'$/m);
+        assert.match(launcher.output(), new RegExp(`PGlite shared with process ${process.pid}, `));
+        const state = JSON.parse(readFileSync(path.join(dataDir, 'postgres.json'), 'utf8')) as {
+          pid: number;
+        };
+        assert.equal(state.pid, process.pid, 'the owner keeps its server and state file');
+      } finally {
+        await owner.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  );
+});

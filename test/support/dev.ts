@@ -1,0 +1,149 @@
+// Runs the dev launcher (scripts/dev.ts) for real in tests, and makes sure nothing it started outlives them.
+//
+// Each launcher gets a marker in its environment, which every process it starts inherits, so a test can
+// tell whether any of them outlived the launcher. Whatever a test file's launchers leave behind is killed,
+// and their temporary folders removed, when that file ends.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+/** The repository, where scripts/dev.ts and the test fixtures are. */
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+/** The start of an ANSI escape sequence: colour. */
+export const ESC = '\u001b';
+
+export interface Launcher {
+  child: ChildProcess;
+  marker: string;
+  /** Its DEV_DATA_DIR: a temporary folder of its own unless the test gave one. */
+  dataDir: string;
+  output(): string;
+  stdout(): string;
+  exited: Promise<number | null>;
+}
+
+const launchers: Launcher[] = [];
+const temporaryDirs: string[] = [];
+
+/**
+ * Spawns scripts/dev.ts with `args` in `cwd`. DEV_DATA_DIR is a fresh temporary folder unless `env` sets
+ * it, so that no test reads or writes the developer's .data/ (a .env there could not change that either:
+ * the real environment wins over .env).
+ */
+export function runLauncher(
+  cwd: string,
+  env: Record<string, string>,
+  args: string[] = [],
+): Launcher {
+  const marker = randomUUID();
+  let dataDir = env.DEV_DATA_DIR;
+  if (dataDir === undefined) {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'dev-data-'));
+    temporaryDirs.push(dataDir);
+  }
+  const childEnv: Record<string, string | undefined> = {
+    ...process.env,
+    ...env,
+    DEV_DATA_DIR: dataDir,
+    DEV_TEST_MARKER: marker,
+  };
+  delete childEnv.NODE_TEST_CONTEXT;
+  const child = spawn(process.execPath, [path.join(root, 'scripts/dev.ts'), ...args], {
+    cwd,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // 'close' comes after the output has ended, so that no line is missing when a test looks at it.
+  const exited = once(child, 'close').then(([code]) => code as number | null);
+  const launcher = { child, marker, dataDir, output: () => output, stdout: () => stdout, exited };
+  launchers.push(launcher);
+  return launcher;
+}
+
+/** The pids of live processes that carry `marker` in their environment (Linux only: /proc). */
+export function processesWithMarker(marker: string): number[] {
+  if (!existsSync('/proc/self/environ')) return [];
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(`DEV_TEST_MARKER=${marker}`)) {
+        pids.push(Number(entry));
+      }
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return pids;
+}
+
+// Registered once per test file that imports this module (each file runs in a process of its own).
+after(() => {
+  // Whatever a failed test left running is killed, so the suite can never hang on it.
+  for (const { child, marker } of launchers) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const pid of processesWithMarker(marker)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+  for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A port that nothing listens on, tried on all interfaces, the way the launcher checks PORT. */
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0);
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** `promise`, or a failure with the launcher's output if it takes longer than `ms`. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string, launcher: Launcher) {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what}: not within ${ms} ms. Output:\n${launcher.output()}`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls `condition` for up to 15 s, failing early with the output if the launcher exits meanwhile. */
+export async function until(
+  condition: () => Promise<boolean> | boolean,
+  what: string,
+  l: Launcher,
+) {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (l.child.exitCode !== null) throw new Error(`launcher exited early:\n${l.output()}`);
+    if (await condition()) return;
+    await sleep(50);
+  }
+  throw new Error(`${what}: not within 15 s. Output:\n${l.output()}`);
+}
