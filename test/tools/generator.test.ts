@@ -250,3 +250,27 @@ describe('the workshop repository', () => {
     assert.equal(installed.version, '7.0.0');
   });
 });
+
+describe('blank lines around a removed block', () => {
+  const stepOf = (main: string, step: number) =>
+    generate(treeOf({ ...FILES, 'src/main.ts': main }))
+      .steps[step - 1]!.files.get('src/main.ts')!
+      .content.toString('utf8');
+
+  test('are not doubled where the block was', () => {
+    const main = 'a();\n\n// @step 2+\nb();\n// @end\n\nc();\n';
+    assert.equal(stepOf(main, 1), 'a();\n\nc();\n');
+    assert.equal(stepOf(main, 2), 'a();\n\nb();\n\nc();\n');
+  });
+
+  test('do not follow an opening bracket', () => {
+    const main = 'function f() {\n  // @step 3+\n  b();\n  // @end\n\n  c();\n}\n';
+    assert.equal(stepOf(main, 1), 'function f() {\n  c();\n}\n');
+    assert.equal(stepOf(main, 3), 'function f() {\n  b();\n\n  c();\n}\n');
+  });
+
+  test('a removed one-line marker counts as a removed block', () => {
+    const main = 'a();\n\nb(); // @step 2+\n\nc();\n';
+    assert.equal(stepOf(main, 1), 'a();\n\nc();\n');
+  });
+});

@@ -105,6 +105,17 @@ export function processText(
   const syntax = syntaxFor(prefix);
   const lines = source.split('\n');
   const out: string[] = [];
+  // Removing a block must not leave the blank lines around it doubled (or one after an opening
+  // bracket), which the formatter of the generated step would reject.
+  let removedSinceOutput = false;
+  const emit = (line: string) => {
+    if (removedSinceOutput && line.trim() === '') {
+      const previous = out.at(-1);
+      if (previous === undefined || previous.trim() === '' || /[{[(]\s*$/.test(previous)) return;
+    }
+    out.push(line);
+    removedSinceOutput = false;
+  };
   const stack: Block[] = [];
   const regions = new Map<string, string>();
   const openRegions: Array<{ name: string; line: number; start: number }> = [];
@@ -177,8 +188,8 @@ export function processText(
       }
       check(range, lineNo);
       note(range);
-      if (visible && step >= range.since)
-        out.push(uncomment(trailing[1]!, insideCommented, lineNo));
+      if (visible && step >= range.since) emit(uncomment(trailing[1]!, insideCommented, lineNo));
+      else removedSinceOutput = true;
       return;
     }
     if (syntax.suspicious.test(line)) {
@@ -199,8 +210,11 @@ export function processText(
       if (region.start >= 0 && visible) regions.set(region.name, dedent(out.slice(region.start)));
       return;
     }
-    if (!visible) return;
-    out.push(uncomment(line, insideCommented, lineNo));
+    if (!visible) {
+      removedSinceOutput = true;
+      return;
+    }
+    emit(uncomment(line, insideCommented, lineNo));
   });
 
   function uncomment(line: string, commented: boolean, lineNo: number): string {
