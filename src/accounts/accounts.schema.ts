@@ -66,13 +66,13 @@ export type FormResult<T> =
  * Validates a parsed form body. On failure it returns the first message per field, and what the person
  * typed (never the password) so the form can be shown again.
  */
-export function parseForm<T>(schema: z.ZodType<T>, body: unknown): FormResult<T> {
+export function parseForm<Shape extends z.ZodRawShape>(
+  schema: z.ZodObject<Shape>,
+  body: unknown,
+): FormResult<z.output<z.ZodObject<Shape>>> {
   const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-  const input = {
-    email: fields.email,
-    displayName: fields.displayName,
-    password: fields.password,
-  };
+  // Only the schema's own fields are read; anything else in the body is ignored.
+  const input = Object.fromEntries(Object.keys(schema.shape).map((name) => [name, fields[name]]));
   const parsed = schema.safeParse(input);
   if (parsed.success) return { ok: true, data: parsed.data };
   const errors: FormErrors = {};
@@ -81,10 +81,10 @@ export function parseForm<T>(schema: z.ZodType<T>, body: unknown): FormResult<T>
     errors[field] ??= issue.message;
   }
   const values: Record<string, string> = {};
-  for (const name of ['email', 'displayName'] as const) {
-    const value = input[name];
-    // Long junk is not echoed back into the page.
-    if (typeof value === 'string' && value.length <= 1000) values[name] = value;
+  for (const [name, value] of Object.entries(input)) {
+    // Passwords are never echoed back, and long junk is not put into the page.
+    if (/password/i.test(name) || typeof value !== 'string' || value.length > 1000) continue;
+    values[name] = value;
   }
   return { ok: false, errors, values };
 }

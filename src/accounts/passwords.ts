@@ -16,8 +16,8 @@ function derive(password: string, salt: Buffer, params: { N: number; r: number; 
   });
 }
 
-/** Returns a self-describing hash: `scrypt$N$r$p$salt$key`, so parameters can be raised later. */
 // #region hash
+/** Returns a self-describing hash: `scrypt$N$r$p$salt$key`, so parameters can be raised later. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
   const key = await derive(password, salt, PARAMS);

@@ -87,6 +87,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 }
 
 function messageOf(err: unknown): string {
+  // knex's own text for this suggests a pool leak; at startup it only means "no answer in time".
+  if (err instanceof Error && err.name === 'KnexTimeoutError') return 'no answer in time';
   if (err instanceof AggregateError && err.errors.length > 0) return messageOf(err.errors[0]);
   if (err instanceof Error) return err.message || (err as { code?: string }).code || err.name;
   return String(err);

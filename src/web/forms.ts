@@ -9,6 +9,8 @@ export interface FieldOptions {
   error?: string | undefined;
   autocomplete: string;
   hint?: string;
+  /** Fields are required unless this says otherwise. */
+  required?: boolean;
 }
 
 export function field(options: FieldOptions): SafeHtml {
@@ -22,7 +24,7 @@ export function field(options: FieldOptions): SafeHtml {
       type="${options.type ?? 'text'}"
       value="${options.value ?? ''}"
       autocomplete="${options.autocomplete}"
-      required
+      ${options.required === false ? '' : html`required`}
       ${options.error ? html`aria-invalid="true"` : ''}
       ${describedBy ? html`aria-describedby="${describedBy}"` : ''}
     />

@@ -46,15 +46,13 @@ async function enqueue(count: number): Promise<void> {
   });
 }
 
-const statusCounts = async () =>
-  Object.fromEntries(
-    (
-      (await db('email_outbox').select('status').count({ n: '*' }).groupBy('status')) as Array<{
-        status: string;
-        n: string;
-      }>
-    ).map((r) => [r.status, Number(r.n)]),
-  );
+async function statusCounts(): Promise<Record<string, number>> {
+  const rows: Array<{ status: string; n: string | number }> = await db('email_outbox')
+    .select('status')
+    .count({ n: '*' })
+    .groupBy('status');
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
 
 async function stop(worker: Child): Promise<number | null> {
   worker.process.kill('SIGTERM');

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import knex from 'knex';
 import { startPgliteServer } from '../../scripts/dev/pglite.ts';
+import { startSmtpSink } from '../../scripts/dev/smtp-sink.ts';
 
 export interface AddonSpec {
   plan: string;
@@ -51,6 +52,17 @@ export async function provideAddons(
         );
         releases.push(() => server.stop());
       }
+    } else if (service === 'mailgun') {
+      // The add-on's own variables, not SMTP_URL, so the slug proves the app reads them.
+      const sink = await startSmtpSink();
+      Object.assign(provided.env, {
+        MAILGUN_SMTP_SERVER: '127.0.0.1',
+        MAILGUN_SMTP_PORT: String(sink.port),
+        MAILGUN_SMTP_LOGIN: 'postmaster@verify.example',
+        MAILGUN_SMTP_PASSWORD: 'verify',
+      });
+      provided.describe.push(`${plan} → a local SMTP server, as MAILGUN_SMTP_* variables`);
+      releases.push(() => sink.stop());
     } else {
       throw new Error(
         `app.json asks for the add-on "${plan}", which verify cannot stand in for yet: add it to tools/workshop/addons.ts`,
