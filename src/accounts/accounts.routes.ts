@@ -18,12 +18,14 @@ export const accountsModule: AppModule = {
   routes(deps) {
     const router = Router();
     const users = createUsersRepo(deps.db);
+    // #region signup-hooks
     const outbox = createOutboxRepo(); // @step 3+
     // prettier-ignore
     const onSignup: SignupHook[] = [
       (trx, user) => outbox.enqueue(trx, welcomeEmail(deps.config, user)), // @step 3+
     ];
     const accounts = createAccounts(deps.db, users, onSignup);
+    // #endregion
 
     const show = (
       req: Request,

@@ -34,6 +34,7 @@ export function retryDelay(
 export function createDelivery(options: DeliveryOptions) {
   const { db, outbox, mailer, logger } = options;
 
+  // #region deliver
   async function deliverNext(): Promise<Outcome> {
     return db.transaction(async (trx): Promise<Outcome> => {
       const message = await outbox.claimNext(trx);
@@ -66,6 +67,7 @@ export function createDelivery(options: DeliveryOptions) {
       return 'sent';
     });
   }
+  // #endregion
 
   /** Delivers until `signal` aborts; the message in hand is always finished first. */
   async function run(signal: AbortSignal): Promise<void> {
