@@ -30,7 +30,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**', 'tools/**', 'test/**'],
+    files: ['scripts/**', 'tools/**', 'test/**', 'bench/**'],
     rules: { 'no-console': 'off' },
   },
   {

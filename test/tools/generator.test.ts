@@ -274,3 +274,9 @@ describe('blank lines around a removed block', () => {
     assert.equal(stepOf(main, 1), 'a();\n\nc();\n');
   });
 });
+
+test('marker lines between blank lines leave one blank line', () => {
+  const main = '// @step 2+\na();\n// @end\n\n// @step 3+\n\nb();\n// @end\n';
+  const step3 = generate(treeOf({ ...FILES, 'src/main.ts': main })).steps[2]!;
+  assert.equal(step3.files.get('src/main.ts')!.content.toString('utf8'), 'a();\n\nb();\n');
+});

@@ -147,7 +147,7 @@ export function processText(
     }
   };
 
-  lines.forEach((line, index) => {
+  const handle = (line: string, index: number): void => {
     const lineNo = index + 1;
     const visible = stack.every((b) => step >= b.range.since && step <= b.range.until);
     const insideCommented = stack.some((b) => b.commented);
@@ -189,7 +189,6 @@ export function processText(
       check(range, lineNo);
       note(range);
       if (visible && step >= range.since) emit(uncomment(trailing[1]!, insideCommented, lineNo));
-      else removedSinceOutput = true;
       return;
     }
     if (syntax.suspicious.test(line)) {
@@ -210,11 +209,14 @@ export function processText(
       if (region.start >= 0 && visible) regions.set(region.name, dedent(out.slice(region.start)));
       return;
     }
-    if (!visible) {
-      removedSinceOutput = true;
-      return;
-    }
+    if (!visible) return;
     emit(uncomment(line, insideCommented, lineNo));
+  };
+  lines.forEach((line, index) => {
+    const before = out.length;
+    handle(line, index);
+    // Every line that does not reach the output (markers included) counts as removed; see emit().
+    if (out.length === before) removedSinceOutput = true;
   });
 
   function uncomment(line: string, commented: boolean, lineNo: number): string {
