@@ -28,7 +28,9 @@ if (admin) {
   target.pathname = `/${dbName}`;
   url = target.toString();
 }
-say(`${count} messages; database: ${admin ? `Postgres (${new URL(admin).host})` : 'PGlite'}; SMTP: local sink`);
+say(
+  `${count} messages; database: ${admin ? `Postgres (${new URL(admin).host})` : 'PGlite'}; SMTP: local sink`,
+);
 const db = knex({ client: 'pg', connection: url, pool: { min: 1, max: 2 } });
 await migrateLatest(db);
 
@@ -86,7 +88,9 @@ say(`baseline (SMTP only):     ${directRate.toFixed(0)} messages/s`);
 say(`one worker via the outbox: ${outboxRate.toFixed(0)} messages/s`);
 say(`ratio outbox / baseline:   ${(outboxRate / directRate).toFixed(2)}`);
 if (sent !== count || sink.messages.length !== 2 * count) {
-  say(`warning: expected ${count} outbox deliveries and ${2 * count} messages at the sink, got ${sent} and ${sink.messages.length}`);
+  say(
+    `warning: expected ${count} outbox deliveries and ${2 * count} messages at the sink, got ${sent} and ${sink.messages.length}`,
+  );
   process.exitCode = 1;
 }
 
