@@ -128,11 +128,66 @@ async function runSlug(
     await runQuiet('sh', ['-c', release], dir, env, `${tag}: release`);
   }
 
+  // Other process types (a worker) run beside web, as their dynos would, and must stop cleanly too.
+  const others = [...procfile.matchAll(/^([\w-]+):\s*(.+)$/gm)]
+    .filter(([, name]) => name !== 'web' && name !== 'release')
+    .map(([, name, command]) => startBackground(tag, name!, command!, dir, env, options));
+
   // Heroku runs the Procfile's web command itself; `npm start` must work too (no Procfile means npm start).
   const web = /^web:\s*(.+)$/m.exec(procfile)?.[1];
   if (!web) throw new Error(`${tag}: the Procfile has no web process`);
-  await checkServer(tag, ['sh', '-c', `exec ${web}`], dir, env, port, true, options);
-  await checkServer(tag, ['npm', 'start', '--silent'], dir, env, port, false, options);
+  try {
+    await checkServer(tag, ['sh', '-c', `exec ${web}`], dir, env, port, true, options);
+    await checkServer(tag, ['npm', 'start', '--silent'], dir, env, port, false, options);
+  } finally {
+    for (const other of others) await other.stop();
+  }
+}
+
+/** Starts a non-web process type; stop() insists it was still running and exits 0 on SIGTERM. */
+function startBackground(
+  tag: string,
+  name: string,
+  command: string,
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  options: VerifyOptions,
+) {
+  options.log(`${tag}: ${name}: ${command} in the pruned slug …`);
+  const child = spawn('sh', ['-c', `exec ${command}`], {
+    cwd: dir,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const started = Date.now();
+  return {
+    async stop() {
+      // Long enough to have booted and settled into its loop: a crash on boot shows up here.
+      await new Promise((r) => setTimeout(r, Math.max(0, 3000 - (Date.now() - started))));
+      if (child.exitCode !== null) {
+        throw new Error(
+          `${tag}: ${name} exited early with ${child.exitCode} in the pruned slug:\n${output}`,
+        );
+      }
+      process.kill(-child.pid!, 'SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([
+        exited,
+        new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 30_000))),
+      ]);
+      clearTimeout(timer);
+      if (code !== 0) {
+        if (code === 'timeout') process.kill(-child.pid!, 'SIGKILL');
+        throw new Error(`${tag}: after SIGTERM, ${name} exited with ${code}:\n${output}`);
+      }
+      options.log(`${tag}: ${name} ran beside web and exited 0 on SIGTERM`);
+    },
+  };
 }
 
 /** Starts a server, checks / and /healthz, then SIGTERMs its process group as the dyno manager does. */
