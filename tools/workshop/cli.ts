@@ -74,11 +74,10 @@ async function main() {
 
   if (!values.verify) return;
   const wanted = values.step?.map(Number) ?? workshop.steps.map((s) => s.number);
-  const env: Record<string, string> = {};
   const results = await verifyRepository(
     out,
     wanted.map((n) => `step-${n}`),
-    { env, keep: values.keep, log },
+    { appEnv: workshop.manifest.verify.env, keep: values.keep, log },
   );
   const total = results.reduce((sum, r) => sum + r.seconds, 0);
   log(`all ${results.length} step(s) verified in ${total.toFixed(1)} s`);

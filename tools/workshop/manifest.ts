@@ -31,6 +31,12 @@ export const manifestSchema = z
     files: z.record(z.string(), fileRule).default({}),
     json: z.record(z.string(), z.record(z.string().startsWith('/'), jsonRule)).default({}),
     rename: z.record(z.string(), z.string()).default({}),
+    // Values for the pruned-slug check of variables that app.json requires without a value (a Heroku
+    // Button asks the person deploying for them).
+    verify: z
+      .object({ env: z.record(z.string(), z.string()).default({}) })
+      .strict()
+      .default({ env: {} }),
   })
   .strict();
 

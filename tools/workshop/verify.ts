@@ -12,6 +12,8 @@ import { provideAddons, type AddonSpec } from './addons.ts';
 export interface VerifyOptions {
   /** Extra environment for every command (for example DATABASE_URL for the machine's Postgres). */
   env?: Record<string, string>;
+  /** Values for app.json variables that are required without a value. */
+  appEnv: Record<string, string>;
   keep?: boolean;
   log: (line: string) => void;
 }
@@ -97,6 +99,12 @@ async function checkSlug(dir: string, tag: string, options: VerifyOptions) {
   for (const [name, spec] of Object.entries(appJson.env ?? {})) {
     if (spec.generator === 'secret') herokuEnv[name] = randomBytes(32).toString('hex');
     else if (spec.value !== undefined) herokuEnv[name] = spec.value;
+    else if (options.appEnv[name] !== undefined) herokuEnv[name] = options.appEnv[name];
+    else if (spec.required !== false) {
+      throw new Error(
+        `${tag}: app.json requires ${name} without a value: give the pruned-slug check one in steps/steps.json under verify.env`,
+      );
+    }
   }
   const addons = await provideAddons(appJson.addons ?? [], { ...process.env, ...options.env });
   try {
