@@ -36,6 +36,7 @@ await migrateLatest(db);
 
 const mail = {
   smtpUrl: sink.url,
+  requireTls: false,
   from: 'Bench <bench@example.com>',
   publicUrl: 'http://localhost:3000',
   maxAttempts: 3,

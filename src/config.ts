@@ -80,7 +80,7 @@ const schema = z.object({
       error: "expected the site's address, such as https://example.com",
     })
     .optional(),
-  MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(12),
   MAIL_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
   WORKER_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   // @end
@@ -192,6 +192,7 @@ export function loadConfig(env: Env, now: Date = new Date()) {
     // @step 3+
     mail: {
       smtpUrl: e.SMTP_URL!,
+      requireTls: production && e.SMTP_URL!.startsWith('smtp:'),
       from: e.MAIL_FROM ?? `${e.CAMPAIGN_NAME} <no-reply@localhost>`,
       publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
       maxAttempts: e.MAIL_MAX_ATTEMPTS,

@@ -40,7 +40,7 @@ export function createDelivery(options: DeliveryOptions) {
       const message = await outbox.claimNext(trx);
       if (!message) return 'idle';
       const attempt = message.attempts + 1;
-      const log = { messageId: message.id, kind: message.kind, attempt };
+      const log = { outboxId: message.id, kind: message.kind, attempt };
       const started = performance.now();
       try {
         await mailer.send(message);

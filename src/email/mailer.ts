@@ -12,6 +12,11 @@ export interface Mailer {
 export function createMailer(mail: Config['mail']): Mailer {
   const transport = nodemailer.createTransport({
     url: mail.smtpUrl,
+    // One connection kept open and reused: a new SMTP handshake per message costs more than the message.
+    pool: true,
+    maxConnections: 1,
+    // In production a plain smtp:// URL must still upgrade to TLS (STARTTLS) before any password is sent.
+    requireTLS: mail.requireTls,
     // Bounded waits, so a slow server costs one retry rather than a stuck worker.
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,

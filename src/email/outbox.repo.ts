@@ -95,7 +95,10 @@ export function createOutboxRepo() {
         .update({
           attempts: trx.raw('attempts + 1'),
           last_error: error,
-          next_attempt_at: trx.raw(`now() + make_interval(secs => ?)`, [delayMs / 1000]),
+          // clock_timestamp(), not now(): now() is when the transaction began, before a slow attempt.
+          next_attempt_at: trx.raw(`clock_timestamp() + make_interval(secs => ?)`, [
+            delayMs / 1000,
+          ]),
         });
     },
 

@@ -203,7 +203,7 @@ describe('delivery faults', () => {
     const lines = built.logs.slice(before).filter((l) => typeof l.outcome === 'string');
     const [row] = await rows();
     assert.deepEqual(
-      lines.map((l) => [l.messageId, l.attempt, l.outcome]),
+      lines.map((l) => [l.outboxId, l.attempt, l.outcome]),
       [
         [String(row.id), 1, 'retry'],
         [String(row.id), 2, 'sent'],
