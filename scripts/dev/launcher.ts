@@ -10,10 +10,8 @@ import { firstAnswer, portInUse } from './ready.ts';
 import { describeExit, startProcess, type Exit, type RunningProcess } from './runner.ts';
 import { services } from './services.ts';
 import {
-  dataDirOf,
   standInEnv,
-  standInsNeeded,
-  startStandIns,
+  startNeededStandIns,
   stopStandIns,
   type RunningStandIn,
   type StandIn,
@@ -104,11 +102,7 @@ export async function launch(options: LaunchOptions): Promise<number> {
   };
 
   try {
-    standIns = await startStandIns(
-      standInsNeeded(registry, base),
-      { root, dataDir: dataDirOf(root, base), env: base },
-      out.say,
-    );
+    standIns = await startNeededStandIns(registry, root, base, out.say);
   } catch (err) {
     out.say(messageOf(err));
     return 1;

@@ -7,10 +7,8 @@ import { projectEnv, type Env } from './env.ts';
 import { createOutput } from './output.ts';
 import { services } from './services.ts';
 import {
-  dataDirOf,
   standInEnv,
-  standInsNeeded,
-  startStandIns,
+  startNeededStandIns,
   stopStandIns,
   type RunningStandIn,
   type StandIn,
@@ -78,11 +76,7 @@ export async function runOnce(options: RunOptions): Promise<number> {
   let standIns: RunningStandIn[] = [];
   try {
     try {
-      standIns = await startStandIns(
-        standInsNeeded(registry, base),
-        { root, dataDir: dataDirOf(root, base), env: base },
-        out.say,
-      );
+      standIns = await startNeededStandIns(registry, root, base, out.say);
     } catch (err) {
       out.say(messageOf(err));
       return 1;

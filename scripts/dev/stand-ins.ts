@@ -90,6 +90,20 @@ export class StandInError extends Error {
 }
 
 /** Starts the given stand-ins side by side; if one fails, stops those that started and throws. */
+/** Starts the stand-ins for every variable that `env` leaves unset, with their data in the data folder. */
+export function startNeededStandIns(
+  registry: readonly StandIn[],
+  root: string,
+  env: Env,
+  report: (message: string) => void,
+): Promise<RunningStandIn[]> {
+  return startStandIns(
+    standInsNeeded(registry, env),
+    { root, dataDir: dataDirOf(root, env), env },
+    report,
+  );
+}
+
 export async function startStandIns(
   services: readonly StandIn[],
   context: StandInContext,

@@ -162,36 +162,20 @@ function startBackground(
   options: VerifyOptions,
 ) {
   options.log(`${tag}: ${name}: ${command} in the pruned slug …`);
-  const child = spawn('sh', ['-c', `exec ${command}`], {
-    cwd: dir,
-    env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const proc = spawnGroup(['sh', '-c', `exec ${command}`], dir, env);
   const started = Date.now();
   return {
     async stop() {
       // Long enough to have booted and settled into its loop: a crash on boot shows up here.
       await new Promise((r) => setTimeout(r, Math.max(0, 3000 - (Date.now() - started))));
-      if (child.exitCode !== null) {
+      if (proc.child.exitCode !== null) {
         throw new Error(
-          `${tag}: ${name} exited early with ${child.exitCode} in the pruned slug:\n${output}`,
+          `${tag}: ${name} exited early with ${proc.child.exitCode} in the pruned slug:\n${proc.output()}`,
         );
       }
-      process.kill(-child.pid!, 'SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const code = await Promise.race([
-        exited,
-        new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 30_000))),
-      ]);
-      clearTimeout(timer);
+      const code = await proc.terminate();
       if (code !== 0) {
-        if (code === 'timeout') process.kill(-child.pid!, 'SIGKILL');
-        throw new Error(`${tag}: after SIGTERM, ${name} exited with ${code}:\n${output}`);
+        throw new Error(`${tag}: after SIGTERM, ${name} exited with ${code}:\n${proc.output()}`);
       }
       options.log(`${tag}: ${name} ran beside web and exited 0 on SIGTERM`);
     },
@@ -210,16 +194,9 @@ async function checkServer(
 ) {
   const label = [command, ...args].join(' ');
   options.log(`${tag}: ${label} in the pruned slug …`);
-  const child = spawn(command!, args, {
-    cwd: dir,
-    env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const proc = spawnGroup([command!, ...args], dir, env);
+  const { child, output } = proc;
+  let code: number | null | 'timeout';
   try {
     const deadline = Date.now() + 30_000;
     let healthy = false;
@@ -234,27 +211,53 @@ async function checkServer(
       }
       await new Promise((r) => setTimeout(r, 200));
     }
-    if (!healthy) throw new Error(`${tag}: ${label} never answered /healthz:\n${output}`);
+    if (!healthy) throw new Error(`${tag}: ${label} never answered /healthz:\n${output()}`);
     const home = await fetch(`http://127.0.0.1:${port}/`);
     await home.arrayBuffer();
     if (!home.ok)
-      throw new Error(`${tag}: GET / answered ${home.status} under ${label}:\n${output}`);
+      throw new Error(`${tag}: GET / answered ${home.status} under ${label}:\n${output()}`);
   } finally {
-    if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
+    code = await proc.terminate();
   }
-  let timer: NodeJS.Timeout | undefined;
-  const code = await Promise.race([
-    exited,
-    new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 30_000))),
-  ]);
-  clearTimeout(timer);
-  if (code === 'timeout' && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
   if (expectCleanExit && code !== 0) {
-    throw new Error(`${tag}: after SIGTERM, ${label} exited with ${code}:\n${output}`);
+    throw new Error(`${tag}: after SIGTERM, ${label} exited with ${code}:\n${output()}`);
   }
   options.log(
     `${tag}: ${label} served / and /healthz${expectCleanExit ? ', exited 0 on SIGTERM' : ''}`,
   );
+}
+
+/**
+ * A process in a group of its own, as a dyno is: terminate() sends SIGTERM to the whole group, as the
+ * dyno manager does, and SIGKILL 30 s later, returning the exit code (or 'timeout').
+ */
+function spawnGroup([command, ...args]: string[], cwd: string, env: NodeJS.ProcessEnv) {
+  const child = spawn(command!, args, {
+    cwd,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => output,
+    async terminate(): Promise<number | null | 'timeout'> {
+      if (child.exitCode !== null) return child.exitCode;
+      process.kill(-child.pid!, 'SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([
+        exited,
+        new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 30_000))),
+      ]);
+      clearTimeout(timer);
+      if (code === 'timeout') process.kill(-child.pid!, 'SIGKILL');
+      return code;
+    },
+  };
 }
 
 function runQuiet(
