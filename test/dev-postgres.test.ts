@@ -18,6 +18,7 @@ import {
   runLauncher,
   until,
   within,
+  pageFrom,
 } from './support/dev.ts';
 
 /** Runs `sql` through a fresh pg client on `url`, and returns the rows. */
@@ -167,17 +168,7 @@ describe('npm run dev with the postgres stand-in', { timeout: 90_000 }, () => {
       });
       const url = `http://localhost:${port}/`;
 
-      let page = '';
-      await until(
-        async () => {
-          const res = await fetch(url).catch(() => undefined);
-          if (res?.status !== 200) return false;
-          page = await res.text();
-          return true;
-        },
-        'the landing page',
-        launcher,
-      );
+      const page = await pageFrom(url, launcher, 'the landing page');
       assert.match(page, new RegExp(`<h1>${name}</h1>`));
       await until(() => /^dev +\| ready in \d+ ms/m.test(launcher.output()), 'ready', launcher);
       assert.match(launcher.output(), new RegExp(`^dev +\\| web +http://localhost:${port} `, 'm'));

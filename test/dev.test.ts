@@ -31,6 +31,7 @@ import {
   runLauncher,
   until,
   within,
+  pageFrom,
 } from './support/dev.ts';
 
 describe('Procfile', () => {
@@ -327,17 +328,7 @@ describe('npm run dev', { timeout: 90_000 }, () => {
       });
       const url = `http://localhost:${port}/`;
 
-      let page = '';
-      await until(
-        async () => {
-          const res = await fetch(url).catch(() => undefined);
-          if (res?.status !== 200) return false;
-          page = await res.text();
-          return true;
-        },
-        'the page',
-        launcher,
-      );
+      const page = await pageFrom(url, launcher, 'the page');
       assert.match(page, new RegExp(`<h1>${name}</h1>`));
       await until(() => /^dev +\| ready in \d+ ms/m.test(launcher.output()), 'ready', launcher);
       assert.match(

@@ -147,3 +147,19 @@ export async function until(
   }
   throw new Error(`${what}: not within 15 s. Output:\n${l.output()}`);
 }
+
+/** Waits until `url` answers 200 while the launcher runs, and returns the page. */
+export async function pageFrom(url: string, launcher: Launcher, what: string): Promise<string> {
+  let page = '';
+  await until(
+    async () => {
+      const res = await fetch(url).catch(() => undefined);
+      if (res?.status !== 200) return false;
+      page = await res.text();
+      return true;
+    },
+    what,
+    launcher,
+  );
+  return page;
+}
