@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { buildSlides, expandedDecks } from '../../tools/slides/build.ts';
+import { buildSlides, expandedDecks, findBrowser } from '../../tools/slides/build.ts';
 import { readWorkingTree, type Tree } from '../../tools/workshop/source.ts';
 import { FILES } from './fixture.ts';
 
@@ -69,3 +69,26 @@ describe('npm run slides', () => {
     assert.equal(existsSync(path.join(out, '01-hello.pdf')), false);
   });
 });
+
+test(
+  '--pdf adds a PDF per deck where Chromium is installed',
+  { skip: findBrowser(process.env) ? false : 'no Chromium' },
+  async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'slides-pdf-'));
+    await buildSlides(treeOf(FILES), {
+      outDir: out,
+      pdf: true,
+      browserPath: findBrowser(process.env)!,
+      log: () => {},
+    });
+    for (const deck of ['01-hello', '03-farewell']) {
+      assert.equal(
+        readFileSync(path.join(out, `${deck}.pdf`))
+          .subarray(0, 5)
+          .toString('latin1'),
+        '%PDF-',
+      );
+    }
+    assert.match(readFileSync(path.join(out, 'index.html'), 'utf8'), /href="01-hello\.pdf"/);
+  },
+);

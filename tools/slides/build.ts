@@ -53,7 +53,7 @@ export async function buildSlides(source: Tree, options: SlidesOptions): Promise
     const formats: Array<{ flag: string[]; label: string }> = [{ flag: ['--html'], label: 'HTML' }];
     if (options.pdf) {
       formats.push({
-        flag: ['--pdf', '--allow-local-files', '--browser-path', options.browserPath ?? ''],
+        flag: ['--pdf', '--browser-path', options.browserPath ?? ''],
         label: 'PDF',
       });
     }
