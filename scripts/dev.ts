@@ -1,5 +1,6 @@
-// `npm run dev`: checks the Node.js version, then runs the Procfile's processes like `heroku local`;
-// `node scripts/dev.ts run <command> [args...]` runs one command with the same environment instead.
+// `npm run dev [-- <process type>...]`: checks the Node.js version, then runs the Procfile's processes like
+// `heroku local` (only the named ones, after release, when given); `node scripts/dev.ts run <command>
+// [args...]` runs one command with the same environment instead. No process type can be called `run`.
 import { nodeVersionProblem } from './dev/node-version.ts';
 
 const problem = nodeVersionProblem(process.versions.node);
@@ -9,26 +10,34 @@ if (problem !== undefined) {
 }
 
 // Imported only after the check, so an older Node stops at the message above, not inside the launcher.
-const [subcommand, ...rest] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const option = args.find((arg) => arg.startsWith('-'));
 let code: number;
-if (subcommand === undefined) {
-  const { launch } = await import('./dev/launcher.ts');
-  code = await launch({ root: process.cwd(), env: process.env, stdout: process.stdout });
-} else if (subcommand === 'run') {
+if (args[0] === 'run') {
   const { runOnce } = await import('./dev/run.ts');
   code = await runOnce({
     root: process.cwd(),
     env: process.env,
-    argv: rest,
+    argv: args.slice(1),
     stderr: process.stderr,
   });
-} else {
+} else if (option !== undefined) {
+  const { LAUNCH_USAGE } = await import('./dev/launcher.ts');
   const { RUN_USAGE } = await import('./dev/run.ts');
-  console.error(
-    `unknown argument "${subcommand}": npm run dev takes none.\n` +
+  const help = option === '--help' || option === '-h';
+  (help ? console.log : console.error)(
+    `${help ? '' : `unknown option "${option}"\n`}usage: ${LAUNCH_USAGE}\n` +
       `To run one command with the stand-ins: ${RUN_USAGE}`,
   );
-  code = 1;
+  code = help ? 0 : 1;
+} else {
+  const { launch } = await import('./dev/launcher.ts');
+  code = await launch({
+    root: process.cwd(),
+    env: process.env,
+    stdout: process.stdout,
+    names: args,
+  });
 }
 // Exit once the output is flushed, even if a stand-in's library left a timer or socket behind.
 process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

@@ -5,7 +5,14 @@ import { bannerLines, bannerStandIns } from './banner.ts';
 import { devCommand } from './command.ts';
 import { processEnv, projectEnv, webPort, type Env } from './env.ts';
 import { createOutput } from './output.ts';
-import { parseProcfile, ProcfileError, type ProcessType } from './procfile.ts';
+import {
+  parseProcfile,
+  ProcessTypeError,
+  ProcfileError,
+  RELEASE,
+  selectProcessTypes,
+  type ProcessType,
+} from './procfile.ts';
 import { firstAnswer, portInUse } from './ready.ts';
 import { describeExit, startProcess, type Exit, type RunningProcess } from './runner.ts';
 import { services } from './services.ts';
@@ -17,6 +24,10 @@ import {
   type StandIn,
 } from './stand-ins.ts';
 
+export const LAUNCH_USAGE =
+  'npm run dev [-- <process type>...], for example npm run dev -- web\n' +
+  'The release phase runs first, then the process types named, or all of them when none is.';
+
 // Enough for the app to finish a request and close; its SHUTDOWN_TIMEOUT_MS is sized for production.
 const STOP_TIMEOUT_MS = 10_000;
 const READY_TIMEOUT_MS = 60_000;
@@ -27,6 +38,8 @@ export interface LaunchOptions {
   /** The real environment. */
   env: Env;
   stdout: NodeJS.WriteStream;
+  /** The process types to run after release, like `heroku local web worker`; all of them when empty. */
+  names?: readonly string[];
   registry?: readonly StandIn[];
 }
 
@@ -36,7 +49,7 @@ function messageOf(err: unknown): string {
 
 /** Runs until Ctrl-C or until every process has exited; resolves to the exit code. */
 export async function launch(options: LaunchOptions): Promise<number> {
-  const { root, stdout, registry = services } = options;
+  const { root, stdout, names = [], registry = services } = options;
   const colour = Boolean(stdout.isTTY) && stdout.hasColors();
   const write = (chunk: string) => void stdout.write(chunk);
 
@@ -49,10 +62,17 @@ export async function launch(options: LaunchOptions): Promise<number> {
     return 1;
   }
   const out = createOutput({ names: procfile.map((t) => t.name), colour, write });
-  const release = procfile.find((t) => t.name === 'release');
-  const types = procfile.filter((t) => t !== release);
-  if (types.length === 0) {
+  const release = procfile.find((t) => t.name === RELEASE);
+  if (procfile.every((t) => t === release)) {
     out.say('the Procfile has no process type to run besides release');
+    return 1;
+  }
+  let types: ProcessType[];
+  try {
+    types = selectProcessTypes(procfile, names);
+  } catch (err) {
+    if (!(err instanceof ProcessTypeError)) throw err;
+    out.say(err.message);
     return 1;
   }
 
@@ -137,6 +157,12 @@ export async function launch(options: LaunchOptions): Promise<number> {
     command: devCommand(type.command, { watch: true }),
     ...(type === web && url ? { url } : {}),
   }));
+  const leftOut = procfile.filter((t) => t !== release && !types.includes(t));
+  if (leftOut.length > 0) {
+    out.say(
+      `left out: ${leftOut.map((t) => t.name).join(', ')} (npm run dev without names runs them all)`,
+    );
+  }
   const banner = bannerLines(commands, bannerStandIns(standIns));
   for (const line of banner) out.say(line);
 

@@ -49,3 +49,41 @@ export function parseProcfile(text: string): ProcessType[] {
   if (problems.length > 0) throw new ProcfileError(problems);
   return types;
 }
+
+/** The process type that runs once before the others, never alongside them. */
+export const RELEASE = 'release';
+
+/** Thrown for process type names on the command line that cannot be run; the message says why. */
+export class ProcessTypeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProcessTypeError';
+  }
+}
+
+/**
+ * The process types to run alongside each other, in Procfile order: those `names` names, or every one but
+ * release when `names` is empty. Throws a ProcessTypeError for a name the Procfile lacks, and for release.
+ */
+export function selectProcessTypes(
+  types: readonly ProcessType[],
+  names: readonly string[],
+): ProcessType[] {
+  const runnable = types.filter((t) => t.name !== RELEASE);
+  if (names.length === 0) return runnable;
+  const listing = runnable.map((t) => t.name).join(', ') || `none besides ${RELEASE}`;
+  const hasRelease = types.length > runnable.length;
+  if (hasRelease && names.includes(RELEASE)) {
+    throw new ProcessTypeError(
+      `${RELEASE} runs once before the others; name the process types to run: ${listing}`,
+    );
+  }
+  const unknown = [...new Set(names.filter((name) => !runnable.some((t) => t.name === name)))];
+  if (unknown.length > 0) {
+    const quoted = unknown.map((name) => `"${name}"`).join(', ');
+    throw new ProcessTypeError(
+      `no process type${unknown.length > 1 ? 's' : ''} ${quoted} in the Procfile: it has ${listing}`,
+    );
+  }
+  return runnable.filter((t) => names.includes(t.name));
+}

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { buildWorkshop } from './build.ts';
 import { DEFAULT_AUTHOR, DEFAULT_EPOCH, tagShas, writeRepository } from './git-writer.ts';
 import { readCommit, uncommittedPaths } from './source.ts';
+import { herokuAppJsonSchema } from './app-json-schema.ts';
 import { verifyRepository } from './verify.ts';
 
 const USAGE = `Usage:
@@ -55,8 +56,9 @@ async function main() {
   const out = path.resolve(values.out ?? (await mkdtemp(path.join(tmpdir(), 'workshop-'))));
   log(`reading the source at ${values.ref}`);
   const source = readCommit(root, values.ref);
+  const cacheDir = path.join(root, 'node_modules/.cache/workshop');
   const { workshop, commits } = await buildWorkshop(source, {
-    cacheDir: path.join(root, 'node_modules/.cache/workshop-lockfiles'),
+    cacheDir: path.join(cacheDir, 'lockfiles'),
     progress: log,
   });
   writeRepository(out, commits, {
@@ -77,7 +79,12 @@ async function main() {
   const results = await verifyRepository(
     out,
     wanted.map((n) => `step-${n}`),
-    { appEnv: workshop.manifest.verify.env, keep: values.keep, log },
+    {
+      appEnv: workshop.manifest.verify.env,
+      appJsonSchema: herokuAppJsonSchema(cacheDir),
+      keep: values.keep,
+      log,
+    },
   );
   const total = results.reduce((sum, r) => sum + r.seconds, 0);
   log(`all ${results.length} step(s) verified in ${total.toFixed(1)} s`);

@@ -76,13 +76,19 @@ export async function deriveLockfile(
 }
 
 function assertSameVersions(source: Lockfile, derived: Lockfile): void {
+  // By name and version, not by path: a package may sit elsewhere in the tree once others are gone.
+  const nameOf = (location: string) => location.slice(location.lastIndexOf('node_modules/') + 13);
+  const known = new Set(
+    Object.entries(source.packages ?? {}).map(
+      ([location, pkg]) => `${nameOf(location)}@${pkg.version}`,
+    ),
+  );
   const changed: string[] = [];
-  for (const [name, pkg] of Object.entries(derived.packages ?? {})) {
-    if (name === '') continue;
-    const original = source.packages?.[name];
-    if (!original) changed.push(`${name} is new (not in the source lockfile)`);
-    else if (original.version !== pkg.version)
-      changed.push(`${name} ${original.version} → ${pkg.version}`);
+  for (const [location, pkg] of Object.entries(derived.packages ?? {})) {
+    if (location === '') continue;
+    if (!known.has(`${nameOf(location)}@${pkg.version}`)) {
+      changed.push(`${nameOf(location)}@${pkg.version} is not in the source lockfile`);
+    }
   }
   if (changed.length > 0) {
     throw new LockfileError(

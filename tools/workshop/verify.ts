@@ -8,12 +8,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { provideAddons, type AddonSpec } from './addons.ts';
+import { appJsonProblems } from './app-json-schema.ts';
 
 export interface VerifyOptions {
   /** Extra environment for every command (for example DATABASE_URL for the machine's Postgres). */
   env?: Record<string, string>;
   /** Values for app.json variables that are required without a value. */
   appEnv: Record<string, string>;
+  /** Heroku's app.json schema; each step's app.json must satisfy it. */
+  appJsonSchema: object;
   keep?: boolean;
   log: (line: string) => void;
 }
@@ -53,6 +56,13 @@ async function verifyStep(repoDir: string, tag: string, dir: string, options: Ve
   });
   execFileSync('tar', ['-x', '-C', dir], { input: archive });
   await assertNoMarkers(dir, tag);
+  const problems = appJsonProblems(
+    options.appJsonSchema,
+    JSON.parse(await readFile(path.join(dir, 'app.json'), 'utf8')),
+  );
+  if (problems.length > 0)
+    throw new Error(`${tag}: app.json does not match Heroku's schema:\n  ${problems.join('\n  ')}`);
+  options.log(`${tag}: app.json matches Heroku's app.json schema`);
 
   const env = { ...process.env, ...options.env, NODE_ENV: 'test', CI: 'true' };
   const step = async (
