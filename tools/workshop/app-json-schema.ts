@@ -28,6 +28,7 @@ export function herokuAppJsonSchema(cacheDir: string): object {
     } catch (err) {
       throw new Error(
         `could not fetch the app.json schema from ${PACKAGE} (npm pack needs the registry): ${(err as Error).message}`,
+        { cause: err },
       );
     } finally {
       rmSync(work, { recursive: true, force: true });
