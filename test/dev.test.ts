@@ -13,7 +13,12 @@ import { devArgv, devCommand, toArgv } from '../scripts/dev/command.ts';
 import { assembleEnv, processEnv, readDotenv, webPort } from '../scripts/dev/env.ts';
 import { MINIMUM_NODE_MAJOR, nodeVersionProblem } from '../scripts/dev/node-version.ts';
 import { createOutput } from '../scripts/dev/output.ts';
-import { parseProcfile, ProcfileError } from '../scripts/dev/procfile.ts';
+import {
+  parseProcfile,
+  ProcessTypeError,
+  ProcfileError,
+  selectProcessTypes,
+} from '../scripts/dev/procfile.ts';
 import {
   dataDirOf,
   standInEnv,
@@ -28,6 +33,7 @@ import {
   freePort,
   processesWithMarker,
   root,
+  type Launcher,
   runLauncher,
   until,
   within,
@@ -58,6 +64,43 @@ describe('Procfile', () => {
         ]);
         return true;
       },
+    );
+  });
+
+  test('names pick process types in Procfile order; none picks all but release', () => {
+    const types = parseProcfile('release: r\nweb: w\nworker: k\nclock: c\n');
+    const names = (picked: readonly string[]) =>
+      selectProcessTypes(types, picked).map((t) => t.name);
+    assert.deepEqual(names([]), ['web', 'worker', 'clock']);
+    assert.deepEqual(names(['web']), ['web']);
+    assert.deepEqual(names(['clock', 'web', 'clock']), ['web', 'clock']);
+  });
+
+  test('an unknown name, or release, is refused with the process types there are', () => {
+    const types = parseProcfile('release: r\nweb: w\nworker: k\n');
+    const refusal = (names: readonly string[]) => {
+      try {
+        selectProcessTypes(types, names);
+      } catch (err) {
+        assert.ok(err instanceof ProcessTypeError);
+        return err.message;
+      }
+      assert.fail(`${names.join(' ')} was accepted`);
+    };
+    assert.equal(refusal(['wrker']), 'no process type "wrker" in the Procfile: it has web, worker');
+    assert.equal(
+      refusal(['web', 'a', 'b', 'a']),
+      'no process types "a", "b" in the Procfile: it has web, worker',
+    );
+    for (const names of [['release'], ['web', 'release']]) {
+      assert.equal(
+        refusal(names),
+        'release runs once before the others; name the process types to run: web, worker',
+      );
+    }
+    assert.throws(
+      () => selectProcessTypes(parseProcfile('web: w\n'), ['release']),
+      /^ProcessTypeError: no process type "release" in the Procfile: it has web$/,
     );
   });
 
@@ -377,6 +420,86 @@ describe('npm run dev', { timeout: 90_000 }, () => {
       assert.deepEqual(processesWithMarker(launcher.marker), []);
     },
   );
+});
+
+describe('npm run dev -- <process type>...', { timeout: 60_000 }, () => {
+  const fixture = path.join(root, 'test/fixtures/dev/web-worker');
+  // URLs of their own, so that no stand-in starts: the runs are quick and the same at every step.
+  const env = (port: number) => ({
+    PORT: String(port),
+    NODE_ENV: 'development',
+    DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+    SMTP_URL: 'smtp://127.0.0.1:1',
+  });
+  /** Ctrl-C, then the exit code and the output once the launcher and all it started are gone. */
+  const stop = async (launcher: Launcher) => {
+    launcher.child.kill('SIGINT');
+    const code = await within(launcher.exited, 15_000, 'exit after SIGINT', launcher);
+    assert.deepEqual(processesWithMarker(launcher.marker), [], 'no process outlives the launcher');
+    return { code, output: launcher.output() };
+  };
+
+  test('naming web starts web alone', { timeout: 20_000 }, async () => {
+    const port = await freePort();
+    const launcher = runLauncher(fixture, env(port), ['web']);
+    await until(() => /^dev +\| ready in \d+ ms/m.test(launcher.output()), 'ready', launcher);
+    const { code, output } = await stop(launcher);
+    assert.equal(code, 0, output);
+    assert.match(output, new RegExp(`^dev +\\| web +http://localhost:${port} `, 'm'));
+    assert.match(output, /^dev +\| left out: worker \(/m);
+    assert.doesNotMatch(output, /^dev +\| worker /m, 'no worker in the banner');
+    assert.doesNotMatch(output, /^worker +\|/m, 'no worker output');
+  });
+
+  test('without names, every process type starts', { timeout: 20_000 }, async () => {
+    const port = await freePort();
+    const launcher = runLauncher(fixture, env(port));
+    await until(
+      () => /^worker +\| worker started$/m.test(launcher.output()),
+      'the worker',
+      launcher,
+    );
+    await until(() => /^dev +\| ready in \d+ ms/m.test(launcher.output()), 'ready', launcher);
+    const { code, output } = await stop(launcher);
+    assert.equal(code, 0, output);
+    assert.match(output, new RegExp(`^dev +\\| web +http://localhost:${port} `, 'm'));
+    assert.match(output, /^dev +\| worker +node --watch worker\.ts$/m);
+    assert.doesNotMatch(output, /left out/);
+  });
+
+  test(
+    'an unknown name, or release, stops with 1 before anything starts',
+    { timeout: 10_000 },
+    async () => {
+      const unknown = runLauncher(fixture, {}, ['web', 'wrker']);
+      // The release-fails fixture: had its release phase run, it would say so.
+      const release = runLauncher(path.join(root, 'test/fixtures/dev/release-fails'), {}, [
+        'release',
+      ]);
+      for (const [launcher, message] of [
+        [unknown, 'no process type "wrker" in the Procfile: it has web, worker'],
+        [release, 'release runs once before the others; name the process types to run: worker'],
+      ] as const) {
+        const code = await within(launcher.exited, 5_000, 'exit', launcher);
+        const output = launcher.output();
+        assert.equal(code, 1, output);
+        assert.equal(output.replace(/^dev +\| /, ''), `${message}\n`, 'that line alone');
+      }
+    },
+  );
+
+  test('an option gets the usage; --help is not an error', { timeout: 10_000 }, async () => {
+    const wrong = runLauncher(fixture, {}, ['--wrong']);
+    const help = runLauncher(fixture, {}, ['--help']);
+    assert.equal(await within(wrong.exited, 5_000, 'exit', wrong), 1);
+    assert.equal(await within(help.exited, 5_000, 'exit', help), 0);
+    assert.match(
+      wrong.output(),
+      /^unknown option "--wrong"\nusage: npm run dev \[-- <process type>\.\.\.\]/,
+    );
+    assert.match(help.stdout(), /^usage: npm run dev \[-- <process type>\.\.\.\]/);
+    assert.match(help.stdout(), /node scripts\/dev\.ts run <command> \[args\.\.\.\]/);
+  });
 });
 
 describe('node scripts/dev.ts run', { timeout: 60_000 }, () => {
