@@ -280,3 +280,19 @@ test('marker lines between blank lines leave one blank line', () => {
   const step3 = generate(treeOf({ ...FILES, 'src/main.ts': main })).steps[2]!;
   assert.equal(step3.files.get('src/main.ts')!.content.toString('utf8'), 'a();\n\nb();\n');
 });
+
+test('--repository sets app.json’s repository in every step, for the Heroku Button', async () => {
+  const files = {
+    ...FILES,
+    'app.json': `${JSON.stringify({ name: 'x', repository: 'https://example.com/placeholder' }, null, 2)}\n`,
+  };
+  const { commits } = await buildWorkshop(treeOf(files), {
+    repository: 'https://example.com/acme/workshop',
+  });
+  for (const commit of commits.slice(1)) {
+    const appJson = JSON.parse(commit.tree.get('app.json')!.content.toString('utf8')) as {
+      repository: string;
+    };
+    assert.equal(appJson.repository, 'https://example.com/acme/workshop');
+  }
+});

@@ -1,6 +1,7 @@
 // Builds the workshop's commits from a source tree: generated steps, their lockfiles, expanded decks.
 import { expandExcerpts } from '../slides/excerpts.ts';
 import { generate, LOCKFILE, undeclaredChanges, type Workshop } from './generate.ts';
+import { formatJson, type JsonValue } from './json-keys.ts';
 import type { Commit } from './git-writer.ts';
 import { deriveLockfile } from './lockfile.ts';
 import type { Tree } from './source.ts';
@@ -9,6 +10,8 @@ export interface BuildOptions {
   /** Where derived lockfiles are cached between runs; omit to derive every time. */
   cacheDir?: string;
   progress?: (message: string) => void;
+  /** Where the workshop repository will be published: app.json's `repository`, for the Heroku Button. */
+  repository?: string;
 }
 
 export async function buildWorkshop(source: Tree, options: BuildOptions = {}) {
@@ -23,6 +26,10 @@ export async function buildWorkshop(source: Tree, options: BuildOptions = {}) {
         `step ${i + 1} changes files that nothing assigns to it: ${offending.join(', ')}`,
       );
     }
+  }
+
+  if (options.repository) {
+    for (const step of steps) setRepository(step.files, options.repository);
   }
 
   const sourceLock = source.get(LOCKFILE)?.content.toString('utf8');
@@ -62,4 +69,13 @@ export function expandDecks({ base, steps }: Workshop): Tree {
     }
   }
   return expanded;
+}
+
+function setRepository(files: Tree, repository: string): void {
+  const file = files.get('app.json');
+  if (!file) return;
+  const appJson = JSON.parse(file.content.toString('utf8')) as JsonValue &
+    Record<string, JsonValue>;
+  appJson.repository = repository;
+  files.set('app.json', { mode: file.mode, content: Buffer.from(formatJson(appJson)) });
 }

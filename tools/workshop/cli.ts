@@ -11,12 +11,13 @@ import { herokuAppJsonSchema } from './app-json-schema.ts';
 import { verifyRepository } from './verify.ts';
 
 const USAGE = `Usage:
-  npm run workshop -- --out DIR [--force] [--ref REF]
+  npm run workshop -- --out DIR [--force] [--ref REF] [--repository URL]
   npm run workshop:verify [-- --out DIR] [--step N] [--keep]
 
   --out DIR    where to write the workshop repository (verify: a temporary folder by default)
   --force      replace DIR if it exists
   --ref REF    the source commit to build from (default HEAD; uncommitted changes are never used)
+  --repository URL  where the workshop repository will be published: app.json's repository (Heroku Button)
   --verify     after writing, run npm ci, typecheck, lint, tests and the pruned-slug check per step
   --step N     verify only step N (repeatable)
   --keep       keep each verified step's folder for inspection`;
@@ -32,6 +33,7 @@ async function main() {
       out: { type: 'string' },
       force: { type: 'boolean', default: false },
       ref: { type: 'string', default: 'HEAD' },
+      repository: { type: 'string' },
       verify: { type: 'boolean', default: false },
       step: { type: 'string', multiple: true },
       keep: { type: 'boolean', default: false },
@@ -59,6 +61,7 @@ async function main() {
   const cacheDir = path.join(root, 'node_modules/.cache/workshop');
   const { workshop, commits } = await buildWorkshop(source, {
     cacheDir: path.join(cacheDir, 'lockfiles'),
+    ...(values.repository ? { repository: values.repository } : {}),
     progress: log,
   });
   writeRepository(out, commits, {
