@@ -6,7 +6,9 @@ import knex from 'knex';
 import pino from 'pino';
 import { startPgliteServer } from '../scripts/dev/pglite.ts';
 import { startSmtpSink } from '../scripts/dev/smtp-sink.ts';
+import { loadConfig } from '../src/config.ts';
 import { createDelivery } from '../src/email/delivery.ts';
+import { smtpConfig } from '../src/email/email.config.ts';
 import { createMailer } from '../src/email/mailer.ts';
 import { createOutboxRepo, type OutboxMessage } from '../src/email/outbox.repo.ts';
 import { migrateLatest } from '../src/platform/migrator.ts';
@@ -34,14 +36,10 @@ say(
 const db = knex({ client: 'pg', connection: url, pool: { min: 1, max: 2 } });
 await migrateLatest(db);
 
-const mail = {
-  smtpUrl: sink.url,
-  requireTls: false,
-  from: 'Bench <bench@example.com>',
-  publicUrl: 'http://localhost:3000',
-  maxAttempts: 3,
-  retryBaseMs: 10,
-};
+const { smtp: mail } = loadConfig(
+  { SMTP_URL: sink.url, MAIL_FROM: 'Bench <bench@example.com>' },
+  { smtp: smtpConfig },
+);
 const message = (i: number) => ({
   kind: 'bench',
   to: { address: `person${i}@example.com`, name: `Person ${i}` },

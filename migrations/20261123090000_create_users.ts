@@ -1,8 +1,6 @@
 // Creates the users table: one row per campaign participant.
 import type { Knex } from 'knex';
 
-export const name = '20261123090000_create_users';
-
 export async function up(db: Knex): Promise<void> {
   await db.schema.createTable('users', (table) => {
     table.bigIncrements('id').primary();

@@ -2,8 +2,6 @@
 // delivered later by the worker.
 import type { Knex } from 'knex';
 
-export const name = '20261123100000_create_email_outbox';
-
 export async function up(db: Knex): Promise<void> {
   await db.schema.createTable('email_outbox', (table) => {
     table.bigIncrements('id').primary();

@@ -3,14 +3,18 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
-import helmet from 'helmet'; // @step 2+
-import { pinoHttp } from 'pino-http';
+import helmet from 'helmet';
 import type { Deps } from './deps.ts';
 import { modules, type AppModule } from './modules.ts';
-import { sessions } from './platform/session.ts'; // @step 2+
-import { csrfProtection } from './web/csrf.ts'; // @step 2+
+import { badRequest } from './platform/http-errors.ts';
+import { requestLogger } from './web/request-log.ts';
 import { errorHandler, notFoundHandler } from './web/errors.ts';
-import { sessionLocals } from './web/session-locals.ts'; // @step 2+
+// @step 2+
+import { accountMenu } from './accounts/account-menu.ts';
+import { sessions } from './platform/session.ts';
+import { csrfProtection } from './web/csrf.ts';
+import { formBody } from './web/forms.ts';
+// @end
 
 const require = createRequire(import.meta.url);
 // The CSS framework ships inside node_modules, so the site works offline and needs no CDN.
@@ -20,16 +24,21 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const compiled = path.basename(path.dirname(here)) === 'dist';
 const publicDir = path.resolve(here, compiled ? '../../public' : '../public');
 
-export function createApp(deps: Deps, appModules: readonly AppModule[] = modules): Express {
+export function createApp(
+  deps: Deps,
+  appModules: Readonly<Record<string, AppModule>> = modules,
+): Express {
   const app = express();
   app.disable('x-powered-by');
   // Heroku's router ends TLS and forwards the request: trust its one hop for the client's IP and protocol.
   app.set('trust proxy', 1);
-  app.use((_req, res, next) => {
+  app.use(requestLogger(deps.logger));
+  app.use((req, res, next) => {
     res.locals.siteName = deps.config.campaign.name;
+    // "*" (OPTIONS *), "host:443" (CONNECT) and "http://host/" (proxies) name no page of this site.
+    if (!req.url.startsWith('/')) throw badRequest('This server only answers requests for a path.');
     next();
   });
-  // @step 2+
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -38,38 +47,20 @@ export function createApp(deps: Deps, appModules: readonly AppModule[] = modules
       },
     }),
   );
-  // @end
-
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      // Uptime monitors poll /healthz every few seconds; logging each poll would bury the real traffic.
-      autoLogging: { ignore: (req) => req.url === '/healthz' },
-      customSuccessMessage: (req, res, ms) =>
-        `${req.method} ${req.url} ${res.statusCode} ${Math.round(ms)}ms`,
-      customErrorMessage: (req, res) => `${req.method} ${req.url} ${res.statusCode} failed`,
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-      serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
   app.use('/assets/pico', express.static(picoDir, { maxAge: '1d' }));
   app.use('/assets', express.static(publicDir, { maxAge: '1h' }));
   // @step 2+
-  // Forms only, and small: a field over the limit gets a clear 413 rather than a long parse.
-  app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 20 }));
+  app.use(formBody);
   app.use(sessions(deps.config.session, deps.sessionStore));
-  app.use(csrfProtection);
-  app.use(sessionLocals);
+  app.use(csrfProtection(deps.config.session));
+  app.use(accountMenu);
   // @end
 
   // #region modules
-  for (const module of appModules) app.use(module.routes(deps));
+  for (const module of Object.values(appModules)) app.use(module.routes(deps));
 
   app.use(notFoundHandler);
-  app.use(errorHandler);
+  app.use(errorHandler(deps.services));
   // #endregion
   return app;
 }

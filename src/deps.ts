@@ -1,45 +1,49 @@
-// Builds the app's dependencies from config: the one place that opens connections to backing services.
-import session from 'express-session'; // @step 2+
-import type { Config } from './config.ts';
-import { assertDbReachable, createDb, pingDb } from './platform/db.ts'; // @step 2+
-import type { HealthCheck } from './platform/health.ts';
+// The web process's dependencies: the config parts it reads and the backing services it opens, one
+// line per feature. The one place where web connects to anything.
+import { loadConfig, type Config, type Env } from './config.ts';
+import { campaignConfig } from './campaign/campaign.config.ts';
+import { BackingServices } from './platform/backing-services.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
+import { webConfig } from './web/web.config.ts';
+// @step 2+
+import { databaseConfig } from './platform/db.config.ts';
+import { openDatabase } from './platform/db.ts';
+import { sessionConfig } from './platform/session.config.ts';
+import { createSessionStore } from './platform/session.ts';
+// @end
+import { emailConfig } from './email/email.config.ts'; // @step 3+
+
+export const webParts = {
+  web: webConfig,
+  campaign: campaignConfig,
+  // @step 2+
+  database: databaseConfig,
+  session: sessionConfig,
+  // @end
+  email: emailConfig, // @step 3+
+};
+
+export type WebConfig = Config<typeof webParts>;
+
+export const loadWebConfig = (env: Env, now?: Date): WebConfig => loadConfig(env, webParts, now);
 
 export interface DepsOverrides {
   logger?: Logger;
   now?: () => Date;
 }
 
-export async function createDeps(config: Config, overrides: DepsOverrides = {}) {
+export async function createDeps(config: WebConfig, overrides: DepsOverrides = {}) {
   const logger = overrides.logger ?? createLogger(config.log);
-  const healthChecks: HealthCheck[] = [];
-  const closers: Array<() => Promise<void>> = [];
-
-  // @step 2+
-  const db = createDb(config.database, logger);
-  await assertDbReachable(db, config.database.url);
-  closers.push(() => db.destroy());
-  healthChecks.push({ name: 'database', check: () => pingDb(db) });
-  // @end
-
-  // @step 2+
-  // #region session-store
-  // Sessions live in this process's memory: fine for one dyno, lost on restart, not shared between dynos.
-  const sessionStore = new session.MemoryStore();
-  // #endregion
-  // @end
-
+  const services = new BackingServices();
   return {
     config,
     logger,
     now: overrides.now ?? (() => new Date()),
-    healthChecks,
-    db, // @step 2+
-    sessionStore, // @step 2+
-    /** Closes every connection in reverse order of opening. */
-    async close(): Promise<void> {
-      for (const close of closers.toReversed()) await close();
-    },
+    services,
+    // @step 2+
+    db: await openDatabase(config.database, logger, services),
+    sessionStore: createSessionStore(),
+    // @end
   };
 }
 

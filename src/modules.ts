@@ -1,4 +1,4 @@
-// The app's feature modules in the order they are mounted; a new feature appends one line.
+// The app's feature modules, mounted in this order; a new feature appends one line.
 import type { Router } from 'express';
 import type { Deps } from './deps.ts';
 import { accountsModule } from './accounts/accounts.routes.ts'; // @step 2+
@@ -6,13 +6,11 @@ import { campaignModule } from './campaign/campaign.routes.ts';
 import { healthModule } from './health/health.routes.ts';
 
 export interface AppModule {
-  readonly name: string;
   routes(deps: Deps): Router;
 }
 
-// prettier-ignore
-export const modules: readonly AppModule[] = [
-  healthModule,
-  campaignModule,
-  accountsModule, // @step 2+
-];
+export const modules: Readonly<Record<string, AppModule>> = {
+  health: healthModule,
+  campaign: campaignModule,
+  accounts: accountsModule, // @step 2+
+};

@@ -1,18 +1,17 @@
 // Web process entry point (Procfile `web:`): config, dependencies, app, then listen on $PORT.
 import { createApp } from './app.ts';
-import { loadConfig } from './config.ts';
-import { createDeps } from './deps.ts';
+import { createDeps, loadWebConfig } from './deps.ts';
 import { exitOnSignals, serve } from './platform/http-server.ts';
 import { runEntryPoint } from './platform/startup.ts';
 
 await runEntryPoint('web', async () => {
-  const config = loadConfig(process.env);
+  const config = loadWebConfig(process.env);
   const deps = await createDeps(config);
   const running = await serve(createApp(deps), {
-    port: config.port,
+    port: config.web.port,
     logger: deps.logger,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
-    onClose: () => deps.close(),
+    shutdownTimeoutMs: config.web.shutdownTimeoutMs,
+    onClose: () => deps.services.close(),
   });
   exitOnSignals(running, deps.logger);
   deps.logger.info(

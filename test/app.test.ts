@@ -111,5 +111,5 @@ describe('errors', () => {
 });
 
 function withExtraModule(deps: Deps, router: Router) {
-  return createApp(deps, [{ name: 'test-only', routes: () => router }, ...modules]);
+  return createApp(deps, { testOnly: { routes: () => router }, ...modules });
 }

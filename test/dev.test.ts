@@ -1,7 +1,5 @@
 // The dev launcher (npm run dev): Procfile, command mapping, environment, stand-ins, and real runs.
-// @step 2+
 // What needs Postgres (the postgres stand-in, and runs that start it) is in dev-postgres.test.ts.
-// @end
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -277,6 +275,12 @@ describe('stand-in services', () => {
     });
     await stopStandIns(running, () => {});
     assert.deepEqual(events, ['start mail', 'stop mail']);
+  });
+
+  test('do not start when an add-on’s own variables configure the service', () => {
+    const mail = { ...fake('mail', 'SMTP_URL'), alsoSetBy: ['MAILGUN_SMTP_SERVER'] };
+    assert.deepEqual(standInsNeeded([mail], { MAILGUN_SMTP_SERVER: 'smtp.example.com' }), []);
+    assert.deepEqual(standInsNeeded([mail], { MAILGUN_SMTP_SERVER: '' }), [mail]);
   });
 
   test('keep their data in .data/, or in DEV_DATA_DIR (relative to the project) when set', () => {

@@ -1,18 +1,14 @@
 // Process-level behaviour: SIGTERM lets in-flight requests finish, a bad config stops the boot.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { before } from 'node:test'; // @step 2+
-import { testDatabase } from './support/app.ts'; // @step 2+
-import { WEB_SMTP_URL } from './support/app.ts'; // @step 3+
+import { before } from 'node:test';
+import { webTestEnv } from './support/app.ts';
 import { freePort, start, waitForHttp, withTimeout } from './support/process.ts';
 
-const env: Record<string, string> = { NODE_ENV: 'test', LOG_LEVEL: 'info' };
-// @step 2+
+let env: Record<string, string>;
 before(async () => {
-  env.DATABASE_URL = (await testDatabase()).url;
-  env.SMTP_URL = WEB_SMTP_URL; // @step 3+
+  env = await webTestEnv();
 });
-// @end
 
 describe('SIGTERM', () => {
   test('a slow in-flight request completes, new connections are refused, and the process exits 0', async () => {

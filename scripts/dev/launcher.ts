@@ -49,7 +49,7 @@ function messageOf(err: unknown): string {
 
 /** Runs until Ctrl-C or until every process has exited; resolves to the exit code. */
 export async function launch(options: LaunchOptions): Promise<number> {
-  const { root, stdout, names = [], registry = services } = options;
+  const { root, stdout, names = [], registry = Object.values(services) } = options;
   const colour = Boolean(stdout.isTTY) && stdout.hasColors();
   const write = (chunk: string) => void stdout.write(chunk);
 

@@ -47,7 +47,7 @@ function signalCode(signal: NodeJS.Signals): number {
 
 /** Runs the command with the stand-ins for unset URLs, then stops them; resolves to its exit code. */
 export async function runOnce(options: RunOptions): Promise<number> {
-  const { root, stderr, registry = services } = options;
+  const { root, stderr, registry = Object.values(services) } = options;
   const colour = Boolean(stderr.isTTY) && stderr.hasColors();
   const out = createOutput({ names: [], colour, write: (chunk) => void stderr.write(chunk) });
   const argv = devArgv(options.argv);

@@ -35,6 +35,8 @@ export interface StandIn {
   readonly name: string;
   /** The variable whose absence calls for this stand-in: "DATABASE_URL". */
   readonly envVar: string;
+  /** Other variables that configure the same service (an add-on's own names): set, no stand-in. */
+  readonly alsoSetBy?: readonly string[];
   /** Starts the service; heavy packages are best imported here, so a configured URL never loads them. */
   start(context: StandInContext): Promise<StartedStandIn>;
 }
@@ -48,9 +50,11 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The stand-ins needed: those whose variable is unset or empty. */
+/** The stand-ins needed: those whose service no variable configures. */
 export function standInsNeeded(registry: readonly StandIn[], env: Env): StandIn[] {
-  return registry.filter((service) => !isSet(env, service.envVar));
+  return registry.filter(
+    (service) => ![service.envVar, ...(service.alsoSetBy ?? [])].some((name) => isSet(env, name)),
+  );
 }
 
 /** The variables the running stand-ins hand to every process. */
@@ -89,7 +93,6 @@ export class StandInError extends Error {
   }
 }
 
-/** Starts the given stand-ins side by side; if one fails, stops those that started and throws. */
 /** Starts the stand-ins for every variable that `env` leaves unset, with their data in the data folder. */
 export function startNeededStandIns(
   registry: readonly StandIn[],
@@ -104,6 +107,7 @@ export function startNeededStandIns(
   );
 }
 
+/** Starts the given stand-ins side by side; if one fails, stops those that started and throws. */
 export async function startStandIns(
   services: readonly StandIn[],
   context: StandInContext,

@@ -1,31 +1,25 @@
 // Sign up, log in, log out and "my page".
 import { Router, type Request, type Response } from 'express';
 import type { AppModule } from '../modules.ts';
-import { createOutboxRepo } from '../email/outbox.repo.ts'; // @step 3+
-import { welcomeEmail } from '../email/welcome.ts'; // @step 3+
 import { page } from '../web/layout.ts';
-import { csrfToken } from '../web/csrf.ts';
-import { destroySession, regenerateSession, saveSession } from '../platform/session.ts';
+import {
+  destroySession,
+  regenerateSession,
+  saveSession,
+  SESSION_COOKIE,
+} from '../platform/session.ts';
 import { createUsersRepo, type User } from './accounts.repo.ts';
 import { loginSchema, parseForm, signupSchema } from './accounts.schema.ts';
-import { createAccounts, type SignupHook } from './accounts.service.ts';
+import { createAccounts } from './accounts.service.ts';
 import { loginView, myPageView, signupView, type FormState } from './accounts.views.ts';
 
 const WRONG_CREDENTIALS = 'That email and password do not match an account.';
 
 export const accountsModule: AppModule = {
-  name: 'accounts',
   routes(deps) {
     const router = Router();
     const users = createUsersRepo(deps.db);
-    // #region signup-hooks
-    const outbox = createOutboxRepo(); // @step 3+
-    // prettier-ignore
-    const onSignup: SignupHook[] = [
-      (trx, user) => outbox.enqueue(trx, welcomeEmail(deps.config, user)), // @step 3+
-    ];
-    const accounts = createAccounts(deps.db, users, onSignup);
-    // #endregion
+    const accounts = createAccounts(deps, users);
 
     const show = (
       req: Request,
@@ -37,7 +31,7 @@ export const accountsModule: AppModule = {
     ) => {
       res
         .status(status)
-        .send(page(res.locals, title, view({ ...state, csrfToken: csrfToken(req) })));
+        .send(page(res.locals, title, view({ ...state, csrfToken: req.csrfToken() })));
     };
 
     const logInAs = async (req: Request, res: Response, user: User) => {
@@ -81,7 +75,7 @@ export const accountsModule: AppModule = {
 
     router.post('/logout', async (req, res) => {
       await destroySession(req);
-      res.clearCookie('sid');
+      res.clearCookie(SESSION_COOKIE);
       res.redirect(303, '/');
     });
 
@@ -89,7 +83,7 @@ export const accountsModule: AppModule = {
       const id = req.session.user?.id;
       const user = id ? await users.findById(id) : undefined;
       if (!user) return res.redirect(303, '/login');
-      res.set('Cache-Control', 'no-store').send(page(res.locals, 'My page', myPageView(user)));
+      res.send(page(res.locals, 'My page', myPageView(user)));
     });
 
     return router;

@@ -1,15 +1,12 @@
 // Signing up and logging in: the rules, with the writes that belong together in one transaction.
-import type { Knex } from 'knex';
-import type { Db } from '../platform/db.ts';
+import type { Deps } from '../deps.ts';
 import type { UsersRepo, User } from './accounts.repo.ts';
 import { hashPassword, verifyAgainstNothing, verifyPassword } from './passwords.ts';
+import { queueWelcomeEmail } from '../email/welcome.ts'; // @step 3+
 
 export type SignupResult = { ok: true; user: User } | { ok: false; reason: 'email-taken' };
 
-/** Work that must happen with a signup or not at all: it runs in the signup's transaction. */
-export type SignupHook = (trx: Knex.Transaction, user: User) => Promise<unknown>;
-
-export function createAccounts(db: Db, users: UsersRepo, onSignup: readonly SignupHook[] = []) {
+export function createAccounts(deps: Pick<Deps, 'db' | 'config'>, users: UsersRepo) {
   return {
     // #region signup
     async signUp(input: {
@@ -19,10 +16,10 @@ export function createAccounts(db: Db, users: UsersRepo, onSignup: readonly Sign
     }): Promise<SignupResult> {
       // Hash before the transaction opens, so no connection is held during tens of milliseconds of scrypt.
       const passwordHash = await hashPassword(input.password);
-      return db.transaction(async (trx): Promise<SignupResult> => {
+      return deps.db.transaction(async (trx): Promise<SignupResult> => {
         const user = await users.insert(trx, { ...input, passwordHash });
         if (!user) return { ok: false, reason: 'email-taken' };
-        for (const hook of onSignup) await hook(trx, user);
+        await queueWelcomeEmail(trx, deps.config, user); // @step 3+
         return { ok: true, user };
       });
     },

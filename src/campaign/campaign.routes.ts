@@ -6,7 +6,6 @@ import { campaignPhase } from './campaign.ts';
 import { landingView } from './campaign.views.ts';
 
 export const campaignModule: AppModule = {
-  name: 'campaign',
   routes(deps) {
     const router = Router();
     const { campaign } = deps.config;

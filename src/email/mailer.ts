@@ -1,7 +1,8 @@
 // The SMTP connection (nodemailer), configured from one URL, and how to tell a permanent rejection
 // from a failure worth retrying.
 import nodemailer from 'nodemailer';
-import type { Config } from '../config.ts';
+import type { SettingsOf } from '../config.ts';
+import type { smtpConfig } from './email.config.ts';
 import type { OutboxMessage } from './outbox.repo.ts';
 
 export interface Mailer {
@@ -9,31 +10,29 @@ export interface Mailer {
   close(): void;
 }
 
-export function createMailer(mail: Config['mail']): Mailer {
+export function createMailer(smtp: SettingsOf<typeof smtpConfig>): Mailer {
   const transport = nodemailer.createTransport({
-    url: mail.smtpUrl,
+    url: smtp.url,
     // One connection kept open and reused: a new SMTP handshake per message costs more than the message.
     pool: true,
     maxConnections: 1,
-    // In production a plain smtp:// URL must still upgrade to TLS (STARTTLS) before any password is sent.
-    requireTLS: mail.requireTls,
+    requireTLS: smtp.requireTls,
     // Bounded waits, so a slow server costs one retry rather than a stuck worker.
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 20_000,
   });
-  const host = new URL(mail.publicUrl).hostname;
   return {
     async send(message) {
       await transport.sendMail({
-        from: mail.from,
+        from: smtp.from,
         // Address objects, not strings: nodemailer encodes the name, so it can never add a header.
         to: { name: message.to.name, address: message.to.address },
         subject: message.subject,
         text: message.text,
         html: message.html,
         // The same id on every attempt lets a receiving server drop a duplicate.
-        messageId: `<outbox-${message.id}-${message.createdAt.getTime()}@${host}>`,
+        messageId: `<outbox-${message.id}-${message.createdAt.getTime()}@${smtp.domain}>`,
       });
     },
     close() {

@@ -1,16 +1,17 @@
 // The welcome email a new participant receives, in HTML and plain text.
-import type { Config } from '../config.ts';
+import type { Knex } from 'knex';
+import type { WebConfig } from '../deps.ts';
 import { html } from '../platform/html.ts';
-import type { OutgoingEmail } from './outbox.repo.ts';
+import { createOutboxRepo, type OutgoingEmail } from './outbox.repo.ts';
 
 const day = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' });
 
 export function welcomeEmail(
-  config: Pick<Config, 'campaign' | 'mail'>,
+  config: Pick<WebConfig, 'campaign' | 'email'>,
   user: { email: string; displayName: string },
 ): OutgoingEmail {
-  const { campaign, mail } = config;
-  const link = `${mail.publicUrl}/`;
+  const { campaign, email } = config;
+  const link = `${email.publicUrl}/`;
   const until = day.format(campaign.endsAt);
   const text = [
     `Hello ${user.displayName},`,
@@ -38,3 +39,14 @@ export function welcomeEmail(
     html: body.value,
   };
 }
+
+// #region queue
+/** Queues the welcome email in the signup's transaction: it exists exactly when the account does. */
+export async function queueWelcomeEmail(
+  trx: Knex.Transaction,
+  config: Pick<WebConfig, 'campaign' | 'email'>,
+  user: { email: string; displayName: string },
+): Promise<void> {
+  await createOutboxRepo().enqueue(trx, welcomeEmail(config, user));
+}
+// #endregion

@@ -1,18 +1,18 @@
-// GET /healthz: a JSON report the platform and uptime monitors can poll.
+// GET /healthz: whether each backing service answers, for the platform and uptime monitors. The
+// public answer says up or down; why a service is down goes to the log.
 import { Router } from 'express';
 import type { AppModule } from '../modules.ts';
-import { runHealthChecks } from '../platform/health.ts';
 
 export const healthModule: AppModule = {
-  name: 'health',
   routes(deps) {
     const router = Router();
-    router.get('/healthz', async (_req, res) => {
-      const report = await runHealthChecks(deps.healthChecks);
+    router.get('/healthz', async (req, res) => {
+      const { failures, ...report } = await deps.services.health();
+      if (report.status !== 'ok') req.log.warn({ failures }, 'health check failed');
       res
         .status(report.status === 'ok' ? 200 : 503)
         .set('Cache-Control', 'no-store')
-        .json({ ...report, uptimeSeconds: Math.round(process.uptime()) });
+        .json(report);
     });
     return router;
   },

@@ -1,13 +1,39 @@
 // The Postgres connection pool (knex over pg), its health check, and how an outage is recognised.
 import knex, { type Knex } from 'knex';
-import type { Config } from '../config.ts';
+import type { BackingServices } from './backing-services.ts';
+import type { SettingsOf } from '../config.ts';
+import type { databaseConfig } from './db.config.ts';
 import type { Logger } from './logger.ts';
 import { StartupError } from './startup.ts';
 
 export type Db = Knex;
+export type DatabaseSettings = SettingsOf<typeof databaseConfig>;
+
+/**
+ * Opens the pool, checks that the database answers, and registers it with the process's backing
+ * services (for /healthz, 503s during an outage, and shutdown).
+ */
+export async function openDatabase(
+  database: DatabaseSettings,
+  logger: Logger,
+  services: BackingServices,
+): Promise<Db> {
+  const db = createDb(database, logger);
+  await assertDbReachable(db, database.url);
+  services.add({
+    name: 'database',
+    check: () => pingDb(db),
+    outage: (err) =>
+      isDatabaseUnavailable(err)
+        ? 'Our database is not answering right now. Please try again in a minute.'
+        : undefined,
+    close: () => db.destroy(),
+  });
+  return db;
+}
 
 // #region pool
-export function createDb(database: Config['database'], logger: Logger): Db {
+export function createDb(database: DatabaseSettings, logger: Logger): Db {
   const log = (level: 'warn' | 'error' | 'debug') => (message: unknown) =>
     logger[level](
       { detail: message instanceof Error ? message.message : message },

@@ -1,8 +1,11 @@
-// Cookie sessions (express-session): the middleware, what a session holds, and the helpers that
-// regenerate or end one.
+// Cookie sessions (express-session): the store, the middleware, what a session holds, and the helpers
+// that start or end one. A session exists only for a logged-in visitor.
 import type { Request, RequestHandler } from 'express';
 import session, { type Store } from 'express-session';
-import type { Config } from '../config.ts';
+import type { SettingsOf } from '../config.ts';
+import type { sessionConfig } from './session.config.ts';
+
+export type SessionSettings = SettingsOf<typeof sessionConfig>;
 
 export interface SessionUser {
   id: string;
@@ -12,24 +15,29 @@ export interface SessionUser {
 declare module 'express-session' {
   interface SessionData {
     user: SessionUser;
-    csrfToken: string;
   }
 }
 
-export function sessions(config: Config['session'], store: Store): RequestHandler {
+export const SESSION_COOKIE = 'sid';
+const MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+
+// #region store
+/** Sessions live in this process's memory: fine for one dyno, lost on restart, not shared between dynos. */
+export function createSessionStore(): Store {
+  return new session.MemoryStore();
+}
+// #endregion
+
+export function sessions(config: SessionSettings, store: Store): RequestHandler {
   return session({
-    name: 'sid',
+    name: SESSION_COOKIE,
     secret: config.secret,
     store,
-    // Don't create a session until something is stored: anonymous visitors cost no memory.
+    // Nothing is stored, and no cookie set, until a login puts the user in the session; the forms of
+    // anonymous visitors carry a token bound to a cookie instead (csrf.ts), so they cost no memory.
     saveUninitialized: false,
     resave: false,
-    cookie: {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: config.secureCookie,
-      maxAge: 7 * 24 * 60 * 60 * 1000,
-    },
+    cookie: { httpOnly: true, sameSite: 'lax', secure: config.secureCookie, maxAge: MAX_AGE_MS },
   });
 }
 

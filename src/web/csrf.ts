@@ -1,41 +1,89 @@
-// CSRF protection with a per-session token: every state-changing request must echo the token that
-// only this site's own pages carry.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+// CSRF protection that keeps nothing on the server: a form's token is an HMAC, under SESSION_SECRET,
+// of a value that only this site can have put in the browser's cookies (the session id once logged
+// in; before that, a short-lived random cookie). A page on another site can make the browser post,
+// but it cannot read the token.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
 import { HttpError } from '../platform/http-errors.ts';
+import type { SessionSettings } from '../platform/session.ts';
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/** The session's token, created on first use: only pages with a form create a session. */
-export function csrfToken(req: Request): string {
-  req.session.csrfToken ??= randomBytes(32).toString('base64url');
-  return req.session.csrfToken;
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The token this request's forms must carry back. */
+      csrfToken(): string;
+    }
+  }
 }
 
-function matches(expected: string | undefined, given: unknown): boolean {
-  if (typeof expected !== 'string' || typeof given !== 'string') return false;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const FORM_COOKIE = 'form';
+const FORM_COOKIE_MAX_AGE_MS = 2 * 60 * 60 * 1000;
+
+function readCookie(req: Request, name: string): string | undefined {
+  for (const pair of (req.headers.cookie ?? '').split(';')) {
+    const [key, value] = pair.split('=', 2);
+    if (key?.trim() === name && value) return value.trim();
+  }
+  return undefined;
+}
+
+function same(expected: string, given: unknown): boolean {
+  if (typeof given !== 'string') return false;
   const a = Buffer.from(expected);
   const b = Buffer.from(given);
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
 // #region csrf
-export const csrfProtection: RequestHandler = (req, _res, next) => {
-  if (SAFE_METHODS.has(req.method)) return next();
-  if (!req.is('application/x-www-form-urlencoded')) {
-    throw new HttpError(
-      415,
-      'Send this form from the page it belongs to (as a normal HTML form post).',
-    );
-  }
-  const given: unknown =
-    (req.body as Record<string, unknown> | undefined)?._csrf ?? req.get('x-csrf-token');
-  if (!matches(req.session.csrfToken, given)) {
-    throw new HttpError(
-      403,
-      'This form has expired or did not come from this site. Go back, reload the page and try again.',
-    );
-  }
-  next();
-};
+export function csrfProtection(config: SessionSettings): RequestHandler {
+  const sign = (binding: string) =>
+    createHmac('sha256', config.secret).update(binding).digest('base64url');
+  /** Tokens this request may carry: one per binding the browser holds. */
+  const accepted = (req: Request): string[] => {
+    const tokens: string[] = [];
+    if (req.session?.user) tokens.push(sign(`session:${req.sessionID}`));
+    const nonce = readCookie(req, FORM_COOKIE);
+    if (nonce) tokens.push(sign(`form:${nonce}`));
+    return tokens;
+  };
+  const issue = (req: Request, res: Response): string => {
+    // A page with a token is personal: no cache may keep it for somebody else.
+    res.set('Cache-Control', 'private, no-store');
+    if (req.session?.user) return sign(`session:${req.sessionID}`);
+    let nonce = readCookie(req, FORM_COOKIE);
+    if (!nonce || !/^[\w-]{43}$/.test(nonce)) {
+      nonce = randomBytes(32).toString('base64url');
+      res.cookie(FORM_COOKIE, nonce, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: config.secureCookie,
+        maxAge: FORM_COOKIE_MAX_AGE_MS,
+      });
+    }
+    return sign(`form:${nonce}`);
+  };
+
+  return (req, res, next) => {
+    let token: string | undefined;
+    req.csrfToken = () => (token ??= issue(req, res));
+    if (SAFE_METHODS.has(req.method)) return next();
+    if (!req.is('application/x-www-form-urlencoded')) {
+      throw new HttpError(
+        415,
+        'Send this form from the page it belongs to (as a normal HTML form post).',
+      );
+    }
+    const given: unknown =
+      (req.body as Record<string, unknown> | undefined)?._csrf ?? req.get('x-csrf-token');
+    if (!accepted(req).some((token) => same(token, given))) {
+      throw new HttpError(
+        403,
+        'This form has expired or did not come from this site. Go back, reload the page and try again.',
+      );
+    }
+    next();
+  };
+}
 // #endregion

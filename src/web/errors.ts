@@ -1,9 +1,8 @@
 // The 404 handler and the one error middleware: HTML or JSON by Accept, 5xx details only in the log.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { isDatabaseUnavailable } from '../platform/db.ts'; // @step 2+
+import type { BackingServices } from '../platform/backing-services.ts';
 import { html } from '../platform/html.ts';
-import { HttpError, notFound, statusOf } from '../platform/http-errors.ts';
-import { serviceUnavailable } from '../platform/http-errors.ts'; // @step 2+
+import { HttpError, notFound, serviceUnavailable, statusOf } from '../platform/http-errors.ts';
 import { page } from './layout.ts';
 
 export const notFoundHandler: RequestHandler = (_req, _res, next) => {
@@ -15,6 +14,7 @@ const TITLES: Record<number, string> = {
   401: 'Not logged in',
   403: 'Forbidden',
   404: 'Not found',
+  408: 'Request timeout',
   413: 'Too large',
   415: 'Unsupported content type',
   422: 'Please check the form',
@@ -22,50 +22,41 @@ const TITLES: Record<number, string> = {
   503: 'Temporarily unavailable',
 };
 
-/** Outages of backing services become a 503 with a sentence a visitor can act on. */
-function classify(err: unknown): unknown {
-  // @step 2+
-  if (isDatabaseUnavailable(err)) {
-    return serviceUnavailable(
-      'Our database is not answering right now. Please try again in a minute.',
-      err,
-    );
-  }
-  // @end
-  return err;
+/** Answers every error; an outage of a backing service becomes a 503 with a sentence to act on. */
+export function errorHandler(services: BackingServices): ErrorRequestHandler {
+  return (thrown: unknown, req, res, next) => {
+    const outage = services.outage(thrown);
+    const err = outage === undefined ? thrown : serviceUnavailable(outage, thrown);
+    const status = statusOf(err);
+    if (status === 503) req.log.warn({ err: thrown }, 'backing service unavailable');
+    else if (status >= 500) req.log.error({ err }, 'request failed');
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    // A 5xx message could leak internals: visitors get a fixed sentence unless we wrote it for them.
+    const message =
+      err instanceof HttpError || (status < 500 && err instanceof Error)
+        ? err.message
+        : 'Something went wrong on our side. Please try again in a moment.';
+    const title = TITLES[status] ?? (status >= 500 ? 'Server error' : 'Request error');
+    res.status(status).set('Cache-Control', 'private, no-store');
+    if (status === 503) res.set('Retry-After', '30');
+    res.format({
+      html: () => {
+        const body = html`<article class="error">
+          <h1>${title}</h1>
+          <p>${message}</p>
+          <p><a href="/">Back to the campaign</a></p>
+        </article>`;
+        res.send(page(res.locals, title, body));
+      },
+      json: () => {
+        res.json({ error: { status, message } });
+      },
+      default: () => {
+        res.type('text/plain').send(`${status} ${title}: ${message}\n`);
+      },
+    });
+  };
 }
-
-export const errorHandler: ErrorRequestHandler = (thrown, req, res, next) => {
-  const err = classify(thrown);
-  const status = statusOf(err);
-  if (status === 503) req.log.warn({ err: thrown }, 'backing service unavailable');
-  else if (status >= 500) req.log.error({ err }, 'request failed');
-  if (res.headersSent) {
-    next(err);
-    return;
-  }
-  // A 5xx message could leak internals: visitors get a fixed sentence unless we wrote it for them.
-  const message =
-    err instanceof HttpError || (status < 500 && err instanceof Error)
-      ? err.message
-      : 'Something went wrong on our side. Please try again in a moment.';
-  const title = TITLES[status] ?? (status >= 500 ? 'Server error' : 'Request error');
-  res.status(status).set('Cache-Control', 'no-store');
-  if (status === 503) res.set('Retry-After', '30');
-  res.format({
-    html: () => {
-      const body = html`<article class="error">
-        <h1>${title}</h1>
-        <p>${message}</p>
-        <p><a href="/">Back to the campaign</a></p>
-      </article>`;
-      res.send(page(res.locals, title, body));
-    },
-    json: () => {
-      res.json({ error: { status, message } });
-    },
-    default: () => {
-      res.type('text/plain').send(`${status} ${title}: ${message}\n`);
-    },
-  });
-};

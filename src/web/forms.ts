@@ -1,5 +1,32 @@
-// Form pieces shared by every form: a labelled field with its error, and the hidden CSRF token.
+// Forms: the body parser every form post goes through, a labelled field with its error, and the
+// hidden CSRF token.
+import express from 'express';
 import { html, type SafeHtml } from '../platform/html.ts';
+import { badRequest } from '../platform/http-errors.ts';
+
+/**
+ * A percent-escape that is cut short ("%E0%A4%A") or that makes no UTF-8 would otherwise reach the
+ * app as literal text: such a body is refused as a whole.
+ */
+function rejectMalformed(_req: unknown, _res: unknown, body: Buffer): void {
+  for (const pair of body.toString('latin1').split('&')) {
+    try {
+      decodeURIComponent(pair.replaceAll('+', ' '));
+    } catch {
+      throw badRequest(
+        'The form arrived with malformed characters. Reload the page and send it again.',
+      );
+    }
+  }
+}
+
+// Forms only, and small: a field over the limit gets a clear 413 rather than a long parse.
+export const formBody = express.urlencoded({
+  extended: false,
+  limit: '32kb',
+  parameterLimit: 20,
+  verify: rejectMalformed,
+});
 
 export interface FieldOptions {
   label: string;

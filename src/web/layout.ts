@@ -1,40 +1,19 @@
 // The HTML page shell shared by every server-rendered page.
 import { html, type SafeHtml } from '../platform/html.ts';
-import type { SessionUser } from '../platform/session.ts'; // @step 2+
-import { csrfField } from './forms.ts'; // @step 2+
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
-    /** What every page needs to know about the request; app.ts and the session middleware set it. */
+    /** What every page needs to know about the request; middleware in app.ts sets it. */
     interface Locals {
       siteName: string;
-      user?: SessionUser | undefined; // @step 2+
-      csrfToken?: string | undefined; // @step 2+
+      /** Links at the right of the header, such as the account menu. */
+      menu?: SafeHtml | undefined;
     }
   }
 }
 
 export type PageLocals = Express.Locals;
-
-// @step 1-1
-//~ const navigation = (_locals: PageLocals): SafeHtml => html``;
-// @end
-// @step 2+
-function navigation({ user, csrfToken }: PageLocals): SafeHtml {
-  if (!user || !csrfToken) {
-    return html`<li><a href="/signup">Sign up</a></li>
-      <li><a href="/login">Log in</a></li>`;
-  }
-  return html`<li><a href="/me">${user.displayName}</a></li>
-    <li>
-      <form method="post" action="/logout" class="inline">
-        ${csrfField(csrfToken)}
-        <button type="submit" class="secondary outline">Log out</button>
-      </form>
-    </li>`;
-}
-// @end
 
 export function page(locals: PageLocals, title: string, content: SafeHtml): string {
   return html`<!doctype html>
@@ -52,9 +31,13 @@ export function page(locals: PageLocals, title: string, content: SafeHtml): stri
             <ul>
               <li><a href="/" class="brand">${locals.siteName}</a></li>
             </ul>
-            <ul>
-              ${navigation(locals)}
-            </ul>
+            ${
+              locals.menu
+                ? html`<ul>
+                    ${locals.menu}
+                  </ul>`
+                : ''
+            }
           </nav>
         </header>
         <main class="container">${content}</main>

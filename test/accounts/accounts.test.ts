@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { verifyPassword } from '../../src/accounts/passwords.ts';
+import request from 'supertest';
 import { buildTestApp } from '../support/app.ts';
 import { agent, signUp, submit, tokenIn } from '../support/forms.ts';
 
@@ -98,17 +99,21 @@ describe('log in and log out', () => {
   });
 
   test('the session id changes at login, so a planted session id is useless', async () => {
-    const client = agent(built.app);
-    const form = await client.get('/login').expect(200);
-    const before = /sid=([^;]+)/.exec(String(form.headers['set-cookie']))?.[1];
-    assert.ok(before, 'the login form starts a session for its CSRF token');
-    const res = await client
+    // An attacker logs in, then plants their own session cookie in the victim's browser.
+    const attacker = await submit(agent(built.app), '/login', {
+      email: 'cy@example.com',
+      password: 'cy password 1',
+    });
+    const planted = sessionIdIn(attacker);
+    const form = await request(built.app).get('/login').set('Cookie', `sid=${planted}`);
+    const formCookie = /form=([^;]+)/.exec(String(form.headers['set-cookie']))?.[1];
+    const res = await request(built.app)
       .post('/login')
+      .set('Cookie', `sid=${planted}; form=${formCookie}`)
       .type('form')
       .send({ email: 'cy@example.com', password: 'cy password 1', _csrf: tokenIn(form.text) });
-    const after = /sid=([^;]+)/.exec(String(res.headers['set-cookie']))?.[1];
-    assert.ok(after);
-    assert.notEqual(after, before);
+    assert.equal(res.status, 303);
+    assert.notEqual(sessionIdIn(res), planted);
   });
 
   test('log out ends the session: my page sends you to log in', async () => {
@@ -146,8 +151,86 @@ describe('security headers and sessions', () => {
     assert.equal(res.headers['set-cookie'], undefined);
   });
 
-  test('the session cookie is HttpOnly and SameSite=Lax', async () => {
-    const res = await agent(built.app).get('/signup').expect(200);
+  test('the session cookie is HttpOnly and SameSite=Lax, and set only at login', async () => {
+    const res = await submit(agent(built.app), '/signup', {
+      email: 'cookie@example.com',
+      displayName: 'Cookie',
+      password: 'cookie jar 1',
+    });
     assert.match(String(res.headers['set-cookie']), /sid=.*HttpOnly.*SameSite=Lax/i);
   });
+
+  test('a form page sets only a short-lived, HttpOnly form cookie, and is not cached', async () => {
+    for (const path of ['/signup', '/login']) {
+      const res = await agent(built.app).get(path).expect(200);
+      const cookies = String(res.headers['set-cookie']);
+      assert.doesNotMatch(cookies, /sid=/, path);
+      assert.match(cookies, /form=[\w-]{43}; Max-Age=7200;.*HttpOnly.*SameSite=Lax/, path);
+      assert.equal(res.headers['cache-control'], 'private, no-store', path);
+    }
+  });
+
+  test('anonymous visitors cost the server no memory: forms, failed posts and 404s store no session', async () => {
+    const { app, deps } = await buildTestApp(); // a store of its own, empty
+    const client = agent(app);
+    for (let i = 0; i < 50; i++) {
+      await client.get(i % 2 ? '/login' : '/signup').expect(200);
+      await request(app).get('/signup').expect(200);
+    }
+    await submit(client, '/login', { email: 'nobody@example.com', password: 'wrong guess 1' });
+    await submit(client, '/signup', { email: 'not an email', displayName: 'X', password: 'x' });
+    await client.get('/no-such-page').expect(404);
+    assert.equal(await storedSessions(deps), 0);
+    // The store is the one that counts: a login does put one there.
+    await submit(client, '/login', { email: 'cy@example.com', password: 'cy password 1' });
+    assert.equal(await storedSessions(deps), 1);
+  });
+
+  test('pages for a logged-in visitor, and pages with a form, are private and never stored', async () => {
+    const client = agent(built.app);
+    await submit(client, '/login', { email: 'cy@example.com', password: 'cy password 1' });
+    for (const path of ['/', '/me', '/login', '/signup', '/no-such-page']) {
+      const res = await client.get(path);
+      assert.equal(res.headers['cache-control'], 'private, no-store', path);
+    }
+    const wrong = await submit(agent(built.app), '/login', {
+      email: 'cy@example.com',
+      password: 'not my password',
+    });
+    assert.equal(wrong.status, 401);
+    assert.equal(wrong.headers['cache-control'], 'private, no-store');
+    const invalid = await submit(agent(built.app), '/signup', {
+      email: 'typed@example.com',
+      displayName: '',
+      password: 'x',
+    });
+    assert.equal(invalid.status, 422);
+    assert.match(invalid.text, /typed@example\.com/);
+    assert.equal(invalid.headers['cache-control'], 'private, no-store');
+  });
+
+  test('a form token from another visitor’s cookie is refused', async () => {
+    const mine = agent(built.app);
+    const theirs = await agent(built.app).get('/login').expect(200);
+    await mine.get('/login').expect(200);
+    const res = await mine
+      .post('/login')
+      .type('form')
+      .send({ email: 'cy@example.com', password: 'cy password 1', _csrf: tokenIn(theirs.text) });
+    assert.equal(res.status, 403);
+  });
 });
+
+function sessionIdIn(res: { headers: Record<string, unknown> }): string {
+  const id = /sid=([^;]+)/.exec(String(res.headers['set-cookie']))?.[1];
+  assert.ok(id, 'a session cookie was set');
+  return id;
+}
+
+function storedSessions({ sessionStore }: Built['deps']): Promise<number> {
+  return new Promise((resolve, reject) =>
+    sessionStore.length!((err: Error | null, length?: number) =>
+      err ? reject(err) : resolve(length ?? 0),
+    ),
+  );
+}

@@ -5,7 +5,9 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { createAccounts } from '../../src/accounts/accounts.service.ts';
 import { createUsersRepo } from '../../src/accounts/accounts.repo.ts';
 import { createDelivery, retryDelay, type Outcome } from '../../src/email/delivery.ts';
-import { createMailer } from '../../src/email/mailer.ts';
+import { loadConfig } from '../../src/config.ts';
+import { smtpConfig } from '../../src/email/email.config.ts';
+import { createMailer, type Mailer } from '../../src/email/mailer.ts';
 import { createOutboxRepo } from '../../src/email/outbox.repo.ts';
 import type { SmtpSink } from '../../scripts/dev/smtp-sink.ts';
 import { buildTestApp } from '../support/app.ts';
@@ -16,6 +18,11 @@ import { startProxy, type Proxy } from '../support/tcp-proxy.ts';
 let built: Awaited<ReturnType<typeof buildTestApp>>;
 let sink: SmtpSink;
 let proxy: Proxy;
+let smtp: ReturnType<typeof loadSmtp>;
+const mailers: Mailer[] = [];
+
+const loadSmtp = (url: string) =>
+  loadConfig({ SMTP_URL: url, MAIL_MAX_ATTEMPTS: '4' }, { smtp: smtpConfig }).smtp;
 
 before(async () => {
   sink = await smtpSink();
@@ -23,12 +30,15 @@ before(async () => {
   built = await buildTestApp({
     CAMPAIGN_NAME: 'Harbour Lights Photo Contest',
     PUBLIC_URL: 'https://contest.example.com',
-    // The worker reaches the SMTP server through a proxy the tests can cut.
-    SMTP_URL: `smtp://127.0.0.1:${proxy.port}`,
-    MAIL_MAX_ATTEMPTS: '4',
   });
+  // The worker reaches the SMTP server through a proxy the tests can cut.
+  smtp = loadSmtp(`smtp://127.0.0.1:${proxy.port}`);
 });
-after(() => proxy.close());
+after(async () => {
+  // A pooled SMTP connection left open would keep this file's process alive for its idle timeout.
+  for (const mailer of mailers.splice(0)) mailer.close();
+  await proxy.close();
+});
 
 beforeEach(async () => {
   await built.deps.db('email_outbox').delete();
@@ -39,12 +49,14 @@ beforeEach(async () => {
 
 function worker() {
   const { deps } = built;
+  const mailer = createMailer(smtp);
+  mailers.push(mailer);
   return createDelivery({
     db: deps.db,
     outbox: createOutboxRepo(),
-    mailer: createMailer(deps.config.mail),
+    mailer,
     logger: deps.logger,
-    maxAttempts: deps.config.mail.maxAttempts,
+    maxAttempts: smtp.maxAttempts,
     retryBaseMs: 1,
     pollMs: 10,
   });
@@ -102,26 +114,23 @@ describe('the welcome email', () => {
     assert.equal(sent.attempts, 1);
   });
 
-  test('a signup that fails after its user is written leaves neither the user nor the email', async () => {
+  test('a signup whose welcome email cannot be written stores no user either', async () => {
     const { db } = built.deps;
-    const outbox = createOutboxRepo();
-    const accounts = createAccounts(db, createUsersRepo(db), [
-      (trx, user) =>
-        outbox.enqueue(trx, {
-          kind: 'welcome',
-          to: { address: user.email, name: user.displayName },
-          subject: 's',
-          text: 't',
-          html: 'h',
+    const accounts = createAccounts(built.deps, createUsersRepo(db));
+    // The outbox insert fails after the user's row is written, in the same transaction.
+    await db.schema.renameTable('email_outbox', 'email_outbox_away');
+    try {
+      await assert.rejects(
+        accounts.signUp({
+          email: 'half@example.com',
+          displayName: 'Half',
+          password: 'half written',
         }),
-      async () => {
-        throw new Error('a later write failed');
-      },
-    ]);
-    await assert.rejects(
-      accounts.signUp({ email: 'half@example.com', displayName: 'Half', password: 'half written' }),
-      /a later write failed/,
-    );
+        /email_outbox/,
+      );
+    } finally {
+      await db.schema.renameTable('email_outbox_away', 'email_outbox');
+    }
     assert.equal(await db('users').where({ email: 'half@example.com' }).first(), undefined);
     assert.deepEqual(await rows(), []);
   });

@@ -5,7 +5,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import knex, { type Knex } from 'knex';
 import { createOutboxRepo } from '../../src/email/outbox.repo.ts';
 import type { SmtpSink } from '../../scripts/dev/smtp-sink.ts';
-import { testDatabase } from '../support/app.ts';
+import { testDatabase } from '../support/db.ts';
 import { smtpSink } from '../support/mail.ts';
 import { start, withTimeout, type Child } from '../support/process.ts';
 

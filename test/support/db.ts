@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import knex from 'knex';
 import { startPgliteServer } from '../../scripts/dev/pglite.ts';
 import { migrateLatest } from '../../src/platform/migrator.ts';
+import { onCleanup } from './cleanup.ts';
 
 export interface TestDatabase {
   url: string;
@@ -41,6 +42,18 @@ export async function createTestDatabase({ migrate = true } = {}): Promise<TestD
     await migrateLatest(db);
   } finally {
     await db.destroy();
+  }
+  return database;
+}
+
+let database: Promise<TestDatabase> | undefined;
+
+/** The test file's database, created and migrated on first use and dropped when the file ends. */
+export function testDatabase(): Promise<TestDatabase> {
+  if (!database) {
+    const created = createTestDatabase();
+    onCleanup(async () => (await created).drop());
+    database = created;
   }
   return database;
 }

@@ -269,6 +269,14 @@ describe('blank lines around a removed block', () => {
     assert.equal(stepOf(main, 3), 'function f() {\n  b();\n\n  c();\n}\n');
   });
 
+  test('a list whose every entry is removed closes on its opening line', () => {
+    const main =
+      'const list = {\n  a, // @step 2+\n  b, // @step 3+\n};\nf(\n  // @step 3+\n  x,\n  // @end\n);\n';
+    assert.equal(stepOf(main, 1), 'const list = {};\nf();\n');
+    assert.equal(stepOf(main, 2), 'const list = {\n  a,\n};\nf();\n');
+    assert.equal(stepOf(main, 3), 'const list = {\n  a,\n  b,\n};\nf(\n  x,\n);\n');
+  });
+
   test('a removed one-line marker counts as a removed block', () => {
     const main = 'a();\n\nb(); // @step 2+\n\nc();\n';
     assert.equal(stepOf(main, 1), 'a();\n\nc();\n');

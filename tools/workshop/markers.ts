@@ -39,6 +39,8 @@ export function commentPrefixOf(path: string): string | undefined {
   return LINE_COMMENT.find(([pattern]) => pattern.test(path))?.[1];
 }
 
+const CLOSER: Record<string, string> = { '{': '}', '[': ']', '(': ')' };
+
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 interface Syntax {
@@ -109,9 +111,20 @@ export function processText(
   // bracket), which the formatter of the generated step would reject.
   let removedSinceOutput = false;
   const emit = (line: string) => {
+    const previous = out.at(-1);
     if (removedSinceOutput && line.trim() === '') {
-      const previous = out.at(-1);
       if (previous === undefined || previous.trim() === '' || /[{[(]\s*$/.test(previous)) return;
+    }
+    // A list whose every entry was removed closes on the line that opens it: `= {};`, not `= {\n};`.
+    const opener = previous === undefined ? undefined : /[{[(]$/.exec(previous.trimEnd())?.[0];
+    if (
+      removedSinceOutput &&
+      opener !== undefined &&
+      line.trimStart().startsWith(CLOSER[opener]!)
+    ) {
+      out[out.length - 1] = previous!.trimEnd() + line.trimStart();
+      removedSinceOutput = false;
+      return;
     }
     out.push(line);
     removedSinceOutput = false;

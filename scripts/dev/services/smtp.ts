@@ -7,6 +7,8 @@ const PREFERRED_INBOX_PORT = 1080;
 export const smtp: StandIn = {
   name: 'smtp',
   envVar: 'SMTP_URL',
+  // The Mailgun add-on's variables, copied into .env, configure SMTP as well.
+  alsoSetBy: ['MAILGUN_SMTP_SERVER'],
   async start() {
     // Loaded here, so that a configured SMTP_URL never loads the server's packages.
     const { startSmtpSink } = await import('../smtp-sink.ts');

@@ -1,0 +1,79 @@
+// The backing services a process has opened (factor IV): each can be checked for /healthz, can tell
+// an outage from a bug, and is closed at shutdown.
+export interface BackingService {
+  /** Short and public, as /healthz shows it: "database". */
+  readonly name: string;
+  /** Resolves when the service answers; rejects with the reason when it does not. */
+  check(): Promise<void>;
+  /** A sentence for visitors when `err` means this service is away right now; else undefined. */
+  outage(err: unknown): string | undefined;
+  close(): Promise<void>;
+}
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  checks: Record<string, 'ok' | 'down'>;
+  /** Why each failing check failed: for the log, never for the public answer. */
+  failures: Record<string, string>;
+}
+
+export class BackingServices {
+  readonly #services: BackingService[] = [];
+
+  /** Registers an opened service; returns it, so that opening and registering read as one line. */
+  add<T extends BackingService>(service: T): T {
+    this.#services.push(service);
+    return service;
+  }
+
+  get names(): string[] {
+    return this.#services.map((s) => s.name);
+  }
+
+  /** The visitor's sentence for an error that is an outage of one of the services. */
+  outage(err: unknown): string | undefined {
+    for (const service of this.#services) {
+      const sentence = service.outage(err);
+      if (sentence !== undefined) return sentence;
+    }
+    return undefined;
+  }
+
+  /** Checks every service side by side; a check that takes longer than `timeoutMs` has failed. */
+  async health(timeoutMs = 2000): Promise<HealthReport> {
+    const results = await Promise.all(
+      this.#services.map(async (service) => {
+        const { name } = service;
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no answer within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        });
+        try {
+          await Promise.race([service.check(), late]);
+          return { name, error: undefined };
+        } catch (err) {
+          return { name, error: err instanceof Error ? err.message : String(err) };
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+    const report: HealthReport = { status: 'ok', checks: {}, failures: {} };
+    for (const { name, error } of results) {
+      report.checks[name] = error === undefined ? 'ok' : 'down';
+      if (error !== undefined) {
+        report.status = 'degraded';
+        report.failures[name] = error;
+      }
+    }
+    return report;
+  }
+
+  /** Closes every service, the last opened first. */
+  async close(): Promise<void> {
+    for (const service of this.#services.toReversed()) await service.close();
+  }
+}
