@@ -10,8 +10,12 @@ const MAX_PASSWORD = 200;
 // Plain ASCII only: a Cyrillic "а" in place of a Latin "a" would otherwise make a second, look-alike account.
 const EMAIL =
   /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
-// Control characters, and format characters such as right-to-left overrides and zero-width joiners.
-const INVISIBLE = /[\p{Cc}\p{Cf}]/u;
+// Control and format characters (right-to-left overrides, zero-width joiners), line and paragraph
+// separators, unassigned code points and noncharacters (U+FFFF), private use and lone surrogates.
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cn}\p{Co}\p{Cs}]/u;
+// A letter, digit, punctuation or symbol that shows: not one of the blanks that Unicode files under
+// letters or symbols (the Hangul fillers U+3164 and U+115F, the blank Braille pattern U+2800).
+const VISIBLE = /(?![\p{Default_Ignorable_Code_Point}\u2800])[\p{L}\p{N}\p{P}\p{S}]/u;
 
 const text = (missing: string) =>
   z.string({ error: missing }).transform((value) => value.trim().normalize('NFC'));
@@ -35,6 +39,10 @@ const displayName = text('Enter a display name.').pipe(
     .min(1, 'Enter a display name.')
     .refine((value) => !INVISIBLE.test(value), {
       message: 'The display name contains invisible or control characters.',
+      abort: true,
+    })
+    .refine((value) => VISIBLE.test(value), {
+      message: 'Write a display name that people can see: at least one letter, digit or sign.',
       abort: true,
     })
     .refine(

@@ -15,6 +15,20 @@ before(async () => {
 });
 
 describe('sign up', () => {
+  test('accepts display names in any script, with accents and emoji', async () => {
+    const names = ['山田 花子', 'Zoë Ødegård', 'Анна', '❤️ Ann', '👩🏽 Lee', 'محمد'];
+    for (const [i, displayName] of names.entries()) {
+      const res = await signUp(agent(built.app), {
+        email: `script${i}@example.com`,
+        displayName,
+        password: 'any script 1',
+      });
+      assert.equal(res.status, 303, `${displayName}: ${res.text.slice(0, 200)}`);
+      const row = await users().where({ email: `script${i}@example.com` }).first();
+      assert.equal(row.display_name, displayName);
+    }
+  });
+
   test('creates the user, logs them in and shows my page', async () => {
     const client = agent(built.app);
     const res = await signUp(client, {

@@ -18,6 +18,8 @@ interface Case {
   fields?: Record<string, string | string[]>;
   /** A raw body with its content type, instead of a form. */
   raw?: { type: string; body: string };
+  /** A form body exactly as written, percent-escapes and all; `&_csrf=` is appended. */
+  encoded?: string;
   csrf?: 'omit' | 'wrong' | 'other-session';
   status: number;
   message: RegExp;
@@ -93,6 +95,40 @@ const CORPUS: Case[] = [
     /invisible or control characters/,
     'CR/LF in the name',
   ),
+  ...[
+    ['\u3164', 'Hangul filler U+3164'],
+    ['\u115f\u1160', 'Hangul choseong and jungseong fillers'],
+    ['\u2800\u2800', 'blank Braille patterns U+2800'],
+    ['\u0301', 'a combining accent on nothing'],
+    ['\u3000', 'an ideographic space'],
+  ].map(([name, what]) =>
+    signup(
+      { displayName: name! },
+      422,
+      /(people can see|Enter a display name)/,
+      `name of only ${what}`,
+    ),
+  ),
+  ...[
+    ['Ann\u2028Lee', 'line separator U+2028'],
+    ['Ann\u2029Lee', 'paragraph separator U+2029'],
+    ['Ann\uffff', 'noncharacter U+FFFF'],
+    ['Ann\ue000', 'private-use U+E000'],
+  ].map(([name, what]) =>
+    signup({ displayName: name! }, 422, /invisible or control characters/, `${what} in the name`),
+  ),
+  ...[
+    ['displayName=%E0%A4%A', 'a cut-short percent-escape'],
+    ['displayName=100%', 'a bare percent sign'],
+    ['displayName=%zz', 'a percent-escape of no hex digits'],
+    ['displayName=%C3%28', 'a percent-escape of no UTF-8'],
+  ].map(([field, what]): Case => ({
+    name: `${what} in the form body`,
+    path: '/signup',
+    encoded: `email=enc%40example.com&password=a+fine+password&${field}`,
+    status: 400,
+    message: /malformed characters/,
+  })),
   signup({ displayName: 'n'.repeat(51) }, 422, /50 characters or fewer/, 'name of 51 characters'),
   signup({ password: 'seven77' }, 422, /at least 8 characters/, 'password of 7 characters'),
   signup(
@@ -245,6 +281,12 @@ async function send(client: Agent, item: Case) {
       .set('Content-Type', item.raw.type)
       .set('x-csrf-token', tokenIn(page.text))
       .send(item.raw.body);
+  }
+  if (item.encoded !== undefined) {
+    return client
+      .post(item.path)
+      .type('form')
+      .send(`${item.encoded}&_csrf=${encodeURIComponent(tokenIn(page.text))}`);
   }
   const pageToken = tokenIn(page.text);
   let token: string | undefined = pageToken;
