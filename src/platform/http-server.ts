@@ -6,10 +6,19 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from './logger.ts';
 import { StartupError } from './startup.ts';
 
+// Heroku's router gives up on a request after 30 s (H12): a client that is slower than this to send
+// its headers, or its whole request, gets a 408 and its connection closed, rather than being held
+// for Node's default of five minutes.
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 20_000;
+
 export interface ServeOptions {
   port: number;
   logger: Logger;
   shutdownTimeoutMs: number;
+  /** Tests shorten these; see HEADERS_TIMEOUT_MS and REQUEST_TIMEOUT_MS. */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
   /** Closes what the app opened (database pools, queues) once the last request has finished. */
   onClose?: () => Promise<void>;
 }
@@ -25,7 +34,16 @@ export async function serve(
   options: ServeOptions,
 ): Promise<RunningServer> {
   const { logger } = options;
-  const server = createServer(handler);
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const server = createServer(
+    {
+      headersTimeout: Math.min(options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout),
+      requestTimeout,
+      // How often Node looks for requests past their time; its default of 30 s would double the wait.
+      connectionsCheckingInterval: Math.min(1000, requestTimeout / 2),
+    },
+    handler,
+  );
   // Responses not yet sent when shutdown starts get `Connection: close`, so their keep-alive
   // sockets end with the response instead of holding close() open until they time out.
   const pending = new Set<ServerResponse>();
