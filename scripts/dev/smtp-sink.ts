@@ -26,6 +26,8 @@ export interface SmtpSink {
   verdict: (address: string) => RecipientVerdict;
   /** Milliseconds to wait before accepting each message: a slow server. */
   delayMs: number;
+  /** Decides a client's login (any is accepted by default); tests play a wrong or rotated password. */
+  acceptLogin: (user: string, password: string) => boolean;
   /** Resolves once `count` messages have arrived in total. */
   waitFor(count: number, timeoutMs?: number): Promise<SinkMessage[]>;
   stop(): Promise<void>;
@@ -55,6 +57,7 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
     messages,
     verdict: () => 'accept',
     delayMs: 0,
+    acceptLogin: () => true,
     waitFor(count, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
@@ -84,7 +87,11 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
     disabledCommands: ['STARTTLS'],
     // A reverse DNS lookup of 127.0.0.1 per connection costs more than the rest of the exchange.
     disableReverseLookup: true,
-    onAuth: (_auth, _session, callback) => callback(null, { user: 'dev' }),
+    onAuth(auth, _session, callback) {
+      if (sink.acceptLogin(auth.username ?? '', auth.password ?? ''))
+        callback(null, { user: 'dev' });
+      else callback(new SmtpReply(535, 'Authentication credentials invalid'));
+    },
     onRcptTo(address: SMTPServerAddress, _session, callback) {
       const verdict = sink.verdict(address.address);
       if (verdict === 'temporary')
@@ -121,6 +128,8 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
       });
     },
     logger: false,
+    // On stop, clients still connected (a pooled connection) are cut after this long, not 30 s.
+    closeTimeout: 200,
   });
   smtp.listen(options.port ?? 0, '127.0.0.1');
   await once(smtp.server, 'listening');

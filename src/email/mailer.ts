@@ -1,5 +1,5 @@
-// The SMTP connection (nodemailer), configured from one URL, and how to tell a permanent rejection
-// from a failure worth retrying.
+// The SMTP connection (nodemailer), configured from one URL, and what a failed send means: SMTP is
+// unusable for now, or this one message was refused.
 import nodemailer from 'nodemailer';
 import type { SettingsOf } from '../config.ts';
 import type { smtpConfig } from './email.config.ts';
@@ -41,8 +41,45 @@ export function createMailer(smtp: SettingsOf<typeof smtpConfig>): Mailer {
   };
 }
 
-/** A 5xx answer means the server will never accept this message: retrying cannot help. */
-export function isPermanentRejection(err: unknown): boolean {
-  const code = (err as { responseCode?: unknown } | null)?.responseCode;
-  return typeof code === 'number' && code >= 500 && code < 600;
+/**
+ * What a failed send says about the message. `unavailable`: SMTP itself could not be used (refused
+ * or dropped connection, TLS, a login the server rejects, a sender it refuses), so no message can go
+ * until that changes, and this one is not to blame. `rejected`: the server refused this message for
+ * good (5xx). `deferred`: it refused this message for now (4xx).
+ */
+export type SendFailure = 'unavailable' | 'rejected' | 'deferred';
+
+interface SmtpError {
+  code?: unknown;
+  responseCode?: unknown;
+  command?: unknown;
+}
+
+// nodemailer's codes for a recipient or a message refused after a working, logged-in connection.
+const MESSAGE_CODES = new Set(['EENVELOPE', 'EMESSAGE']);
+
+export function classifySendError(err: unknown): SendFailure {
+  const { code, responseCode, command } = (err ?? {}) as SmtpError;
+  const perMessage =
+    typeof code === 'string' &&
+    MESSAGE_CODES.has(code) &&
+    // A refused sender (MAIL FROM) is MAIL_FROM's fault, and 421 means the server is going away.
+    command !== 'MAIL FROM' &&
+    responseCode !== 421;
+  if (!perMessage) return 'unavailable';
+  return typeof responseCode === 'number' && responseCode >= 500 ? 'rejected' : 'deferred';
+}
+
+/** One sentence on why SMTP cannot be used, with what to check. */
+export function unavailableReason(err: unknown): string {
+  const { code, responseCode } = (err ?? {}) as SmtpError;
+  const detail = err instanceof Error ? err.message : String(err);
+  if (code === 'EAUTH' || code === 'ENOAUTH') {
+    return `the SMTP server refused the login (${detail}): check the user and password in SMTP_URL, or the Mailgun add-on's`;
+  }
+  if (code === 'ETLS') return `TLS with the SMTP server failed (${detail})`;
+  if (code === 'EENVELOPE')
+    return `the SMTP server refused the sender (${detail}): check MAIL_FROM`;
+  if (responseCode === 421) return `the SMTP server is not taking mail now (${detail})`;
+  return `the SMTP server cannot be reached (${detail})`;
 }

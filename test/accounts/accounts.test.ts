@@ -24,7 +24,9 @@ describe('sign up', () => {
         password: 'any script 1',
       });
       assert.equal(res.status, 303, `${displayName}: ${res.text.slice(0, 200)}`);
-      const row = await users().where({ email: `script${i}@example.com` }).first();
+      const row = await users()
+        .where({ email: `script${i}@example.com` })
+        .first();
       assert.equal(row.display_name, displayName);
     }
   });

@@ -44,6 +44,7 @@ beforeEach(async () => {
   await built.deps.db('email_outbox').delete();
   sink.messages.length = 0;
   sink.verdict = () => 'accept';
+  sink.acceptLogin = () => true;
   proxy.restore();
 });
 
@@ -140,17 +141,15 @@ describe('delivery faults', () => {
   const queue = async (email: string, name = 'Someone') =>
     signUp(agent(built.app), { email, displayName: name, password: 'some password' });
 
-  test('SMTP refusing connections for several attempts, then back: exactly one delivery', async () => {
+  test('SMTP refusing connections costs the message nothing; once it is back, exactly one delivery', async () => {
     await queue('patient@example.com');
     proxy.cut();
     const delivery = worker();
-    assert.equal(await delivery.deliverNext(), 'retry');
-    await new Promise((r) => setTimeout(r, 10));
-    assert.equal(await delivery.deliverNext(), 'retry');
+    assert.equal(await delivery.deliverNext(), 'unavailable');
+    assert.equal(await delivery.deliverNext(), 'unavailable');
     const [waiting] = await rows();
     assert.equal(waiting.status, 'pending');
-    assert.equal(waiting.attempts, 2);
-    assert.match(waiting.last_error, /ECONNRESET|closed|ECONNREFUSED|Connection/i);
+    assert.equal(waiting.attempts, 0, 'an unreachable server is not the message’s fault');
 
     proxy.restore();
     await drain(delivery);
@@ -158,7 +157,54 @@ describe('delivery faults', () => {
     assert.equal(sink.messages.length, 1);
     const [done] = await rows();
     assert.equal(done.status, 'sent');
-    assert.equal(done.attempts, 3);
+    assert.equal(done.attempts, 1);
+  });
+
+  test('a wrong SMTP password loses no mail: the worker pauses, one line a pause, then delivers all', async () => {
+    for (let i = 1; i <= 5; i++) await queue(`rotated${i}@example.com`);
+    const { deps } = built;
+    const mailer = createMailer(loadSmtp(`smtp://postmaster:old-password@127.0.0.1:${sink.port}`));
+    mailers.push(mailer);
+    const delivery = createDelivery({
+      db: deps.db,
+      outbox: createOutboxRepo(),
+      mailer,
+      logger: deps.logger,
+      maxAttempts: 4,
+      retryBaseMs: 1,
+      pollMs: 10,
+      pauseBaseMs: 40,
+    });
+    sink.acceptLogin = (_user, password) => password === 'new-password';
+    const before = built.logs.length;
+    const stop = new AbortController();
+    const running = delivery.run(stop.signal);
+    await new Promise((r) => setTimeout(r, 700));
+    stop.abort();
+    await running;
+
+    const all = await rows();
+    assert.equal(sink.messages.length, 0);
+    assert.deepEqual(
+      all.map((r): unknown[] => [r.status, r.attempts]),
+      Array.from({ length: 5 }, () => ['pending', 0]),
+    );
+    const lines = built.logs.slice(before);
+    const pauses = lines.filter((l) => l.outcome === 'unavailable');
+    assert.ok(pauses.length >= 2, `${pauses.length} pauses`);
+    assert.equal(lines.length, pauses.length, 'one line a pause, none a message');
+    assert.match(pauses[0]!.msg, /nothing lost: the SMTP server refused the login .*535/);
+    assert.match(pauses[0]!.msg, /check the user and password/);
+    // Each pause is about twice the last one.
+    assert.ok(Number(pauses[1]!.pauseMs) > Number(pauses[0]!.pauseMs));
+
+    sink.acceptLogin = () => true; // the password in the config is right again
+    await drain(delivery);
+    assert.equal(sink.messages.length, 5);
+    assert.deepEqual(
+      (await rows()).map((r): unknown[] => [r.status, r.attempts]),
+      Array.from({ length: 5 }, () => ['sent', 1]),
+    );
   });
 
   test('a temporary 4xx answer is retried until it is accepted', async () => {
