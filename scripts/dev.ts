@@ -1,15 +1,7 @@
-// `npm run dev [-- <process type>...]`: checks the Node.js version, then runs the Procfile's processes like
-// `heroku local` (only the named ones, after release, when given); `node scripts/dev.ts run <command>
-// [args...]` runs one command with the same environment instead. No process type can be called `run`.
-import { nodeVersionProblem } from './dev/node-version.ts';
-
-const problem = nodeVersionProblem(process.versions.node);
-if (problem !== undefined) {
-  console.error(problem);
-  process.exit(1);
-}
-
-// Imported only after the check, so an older Node stops at the message above, not inside the launcher.
+// `npm run dev [-- <process type>...]`: runs the Procfile's processes like `heroku local` (only the named
+// ones, after release, when given); `node scripts/dev.ts run <command> [args...]` runs one command with
+// the same environment instead. No process type can be called `run`. (npm checks the Node.js version
+// first, with scripts/check-node.js.)
 const args = process.argv.slice(2);
 const option = args.find((arg) => arg.startsWith('-'));
 let code: number;

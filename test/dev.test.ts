@@ -1,6 +1,7 @@
 // The dev launcher (npm run dev): Procfile, command mapping, environment, stand-ins, and real runs.
 // What needs Postgres (the postgres stand-in, and runs that start it) is in dev-postgres.test.ts.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,6 @@ import { stripVTControlCharacters } from 'node:util';
 import { bannerLines } from '../scripts/dev/banner.ts';
 import { devArgv, devCommand, toArgv } from '../scripts/dev/command.ts';
 import { assembleEnv, processEnv, readDotenv, webPort } from '../scripts/dev/env.ts';
-import { MINIMUM_NODE_MAJOR, nodeVersionProblem } from '../scripts/dev/node-version.ts';
 import { createOutput } from '../scripts/dev/output.ts';
 import {
   parseProcfile,
@@ -344,19 +344,36 @@ describe('output', () => {
 });
 
 describe('Node version check', () => {
-  test('an older Node gets told how to install the one that package.json requires', () => {
-    const message = nodeVersionProblem('20.19.0');
-    assert.match(message ?? '', /needs Node\.js 24 or newer; this is Node\.js 20\.19\.0/);
-    assert.match(message ?? '', /nvm install 24/);
-    assert.equal(nodeVersionProblem('24.0.0'), undefined);
-    assert.equal(nodeVersionProblem('25.1.0'), undefined);
+  /** Runs scripts/check-node.js as if this Node were `version`. */
+  const check = (version: string) =>
+    spawnSync(
+      process.execPath,
+      [
+        '--import',
+        `data:text/javascript,Object.defineProperty(process.versions,'node',{value:'${version}'})`,
+        path.join(root, 'scripts/check-node.js'),
+      ],
+      { encoding: 'utf8' },
+    );
+
+  test('an older Node stops with one line: what is needed, and a command that gets it', () => {
+    const old = check('20.19.0');
+    assert.equal(old.status, 1);
+    const lines = old.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, old.stderr);
+    assert.match(lines[0]!, /needs Node\.js 24 .*this is Node\.js 20\.19\.0/);
+    assert.match(lines[0]!, /npx -y -p node@24 -c 'npm install && npm run dev'/);
+    assert.equal(check('24.0.0').status, 0);
+    assert.equal(check('25.1.0').status, 0);
   });
 
-  test('the minimum is the major version of package.json engines', () => {
+  test('npm run dev, npm test, npm run migrate and npm start check first', () => {
     const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
-      engines: { node: string };
+      scripts: Record<string, string>;
     };
-    assert.equal(pkg.engines.node, `${MINIMUM_NODE_MAJOR}.x`);
+    for (const name of ['dev', 'test', 'migrate', 'start']) {
+      assert.match(pkg.scripts[name] ?? '', /^node scripts\/check-node\.js && /, name);
+    }
   });
 });
 

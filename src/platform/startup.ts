@@ -19,8 +19,8 @@ export async function runEntryPoint(name: string, main: () => Promise<void>): Pr
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(
-        `${name}: ${err.message}\n\nSet these variables in .env for local runs (see .env.example),\n` +
-          `or on Heroku with: heroku config:set NAME=value\n`,
+        `${name}: ${err.message}\n\nSet these variables in .env for local runs (npm run dev and npm start read it;\n` +
+          `see .env.example), or on Heroku with: heroku config:set NAME=value\n`,
       );
     } else if (err instanceof StartupError) {
       process.stderr.write(`${name}: ${err.message}\n${err.hint}\n`);
