@@ -2,7 +2,9 @@
 // it stops with one line that says what to do. Plain JavaScript, so that any old Node can run it.
 import { readFileSync } from 'node:fs';
 
-const engines = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).engines;
+const engines = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+).engines;
 const required = Number.parseInt(engines.node, 10);
 const major = Number.parseInt(process.versions.node, 10);
 
