@@ -152,6 +152,61 @@ const STAND_IN_LINE =
 
 describe('npm run dev with the postgres stand-in', { timeout: 90_000 }, () => {
   test(
+    'a database migrated on another branch stops the release with one line naming npm run db:reset, which fixes it',
+    { timeout: 60_000 },
+    async () => {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'dev-foreign-'));
+      const env: NodeJS.ProcessEnv = { ...process.env, DEV_DATA_DIR: dataDir, DATABASE_URL: '' };
+      delete env.NODE_TEST_CONTEXT;
+      const node = (args: string[]) =>
+        spawnSync(process.execPath, args, { cwd: root, env, encoding: 'utf8', timeout: 30_000 });
+      const setUp = node([
+        'scripts/dev.ts',
+        'run',
+        'node',
+        'test/fixtures/dev/foreign-migration.ts',
+      ]);
+      assert.equal(setUp.status, 0, setUp.stderr + setUp.stdout);
+
+      const port = String(await freePort());
+      const blocked = runLauncher(root, { PORT: port, DATABASE_URL: '', DEV_DATA_DIR: dataDir }, [
+        'web',
+      ]);
+      assert.equal(await within(blocked.exited, 30_000, 'the release to fail', blocked), 1);
+      assert.match(blocked.output(), /20991231000000_from_another_branch/);
+      assert.match(
+        blocked.output(),
+        /^dev +\| the local database was migrated by other code .*: run npm run db:reset, then npm run dev$/m,
+      );
+
+      const reset = node(['scripts/db-reset.ts']);
+      assert.equal(reset.status, 0, reset.stderr);
+      assert.match(reset.stdout, /^db:reset: emptied the local database/);
+
+      const fresh = runLauncher(root, { PORT: port, DATABASE_URL: '', DEV_DATA_DIR: dataDir }, [
+        'web',
+      ]);
+      await until(() => /^dev +\| ready in \d+ ms/m.test(fresh.output()), 'ready', fresh);
+      const busy = node(['scripts/db-reset.ts']);
+      assert.equal(busy.status, 1);
+      assert.match(busy.stderr, /is serving the local database: stop it/);
+      fresh.child.kill('SIGINT');
+      assert.equal(await within(fresh.exited, 15_000, 'exit after SIGINT', fresh), 0);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  );
+
+  test('db:reset leaves a DATABASE_URL of your own alone', () => {
+    const reset = spawnSync(process.execPath, ['scripts/db-reset.ts'], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: 'postgres://me@127.0.0.1:5432/mine' },
+      encoding: 'utf8',
+    });
+    assert.equal(reset.status, 1);
+    assert.match(reset.stderr, /DATABASE_URL is set .* empties nothing/);
+  });
+
+  test(
     'serves the app on PORT, reports its start time, and Ctrl-C stops every process with 0',
     { timeout: 30_000 },
     async () => {

@@ -133,9 +133,17 @@ export async function launch(options: LaunchOptions): Promise<number> {
   if (release) {
     const command = devCommand(release.command, { watch: false });
     out.say(`release phase: ${command}`);
+    let advice: string | undefined;
+    const watched = {
+      ...out,
+      line(name: string, text: string) {
+        for (const { started } of standIns) advice ??= started.adviceFor?.(text);
+        out.line(name, text);
+      },
+    };
     const proc = startProcess(
       { name: release.name, command, env: processEnv(base, attached, undefined), cwd: root },
-      out,
+      watched,
     );
     running.push(proc);
     const exit = await Promise.race([proc.exited, stopped]);
@@ -144,7 +152,7 @@ export async function launch(options: LaunchOptions): Promise<number> {
     if (exit.code !== 0) {
       out.say(
         `release ${describeExit(exit)}, so nothing else was started.\n` +
-          'Fix the error above and run npm run dev again.',
+          (advice ?? 'Fix the error above and run npm run dev again.'),
       );
       return shutDown(1);
     }

@@ -52,6 +52,12 @@ type Found =
   | { readonly kind: 'stale'; readonly text: string }
   | { readonly kind: 'live'; readonly text: string; readonly state: ServerState };
 
+/** The process serving the state file's server, if one is alive. */
+export function liveOwner(stateFile: string): number | undefined {
+  const found = read(stateFile);
+  return found.kind === 'live' ? found.state.pid : undefined;
+}
+
 function read(stateFile: string): Found {
   let text: string;
   try {

@@ -27,6 +27,8 @@ export interface StartedStandIn {
   readonly env?: Readonly<Record<string, string>>;
   /** Shown in the banner, e.g. where the data lives or a web inbox. */
   readonly info?: string;
+  /** What to do when the release phase failed with this line of output, if the stand-in knows. */
+  adviceFor?(line: string): string | undefined;
   stop(): Promise<void>;
 }
 
