@@ -4,25 +4,17 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { createAccounts } from '../../src/accounts/accounts.service.ts';
 import { createUsersRepo } from '../../src/accounts/accounts.repo.ts';
-import { createDelivery, retryDelay, type Outcome } from '../../src/email/delivery.ts';
-import { loadConfig } from '../../src/config.ts';
-import { smtpConfig } from '../../src/email/email.config.ts';
-import { createMailer, type Mailer } from '../../src/email/mailer.ts';
+import { retryDelay, type Outcome } from '../../src/email/delivery.ts';
 import { createOutboxRepo } from '../../src/email/outbox.repo.ts';
 import type { SmtpSink } from '../../scripts/dev/smtp-sink.ts';
 import { buildTestApp } from '../support/app.ts';
 import { agent, signUp } from '../support/forms.ts';
-import { smtpSink } from '../support/mail.ts';
+import { smtpSink, testDelivery } from '../support/mail.ts';
 import { startProxy, type Proxy } from '../support/tcp-proxy.ts';
 
 let built: Awaited<ReturnType<typeof buildTestApp>>;
 let sink: SmtpSink;
 let proxy: Proxy;
-let smtp: ReturnType<typeof loadSmtp>;
-const mailers: Mailer[] = [];
-
-const loadSmtp = (url: string) =>
-  loadConfig({ SMTP_URL: url, MAIL_MAX_ATTEMPTS: '4' }, { smtp: smtpConfig }).smtp;
 
 before(async () => {
   sink = await smtpSink();
@@ -31,14 +23,8 @@ before(async () => {
     CAMPAIGN_NAME: 'Harbour Lights Photo Contest',
     PUBLIC_URL: 'https://contest.example.com',
   });
-  // The worker reaches the SMTP server through a proxy the tests can cut.
-  smtp = loadSmtp(`smtp://127.0.0.1:${proxy.port}`);
 });
-after(async () => {
-  // A pooled SMTP connection left open would keep this file's process alive for its idle timeout.
-  for (const mailer of mailers.splice(0)) mailer.close();
-  await proxy.close();
-});
+after(() => proxy.close());
 
 beforeEach(async () => {
   await built.deps.db('email_outbox').delete();
@@ -48,20 +34,13 @@ beforeEach(async () => {
   proxy.restore();
 });
 
-function worker() {
-  const { deps } = built;
-  const mailer = createMailer(smtp);
-  mailers.push(mailer);
-  return createDelivery({
-    db: deps.db,
-    outbox: createOutboxRepo(),
-    mailer,
-    logger: deps.logger,
-    maxAttempts: smtp.maxAttempts,
-    retryBaseMs: 1,
-    pollMs: 10,
+/** A worker reaching the SMTP server through the proxy, which the tests can cut. */
+const worker = (env: Record<string, string> = {}) =>
+  testDelivery(built.deps, {
+    SMTP_URL: `smtp://127.0.0.1:${proxy.port}`,
+    MAIL_MAX_ATTEMPTS: '4',
+    ...env,
   });
-}
 
 /** Delivers until the outbox has nothing due; waits out the (millisecond) retry delays. */
 async function drain(delivery = worker()): Promise<Outcome[]> {
@@ -162,19 +141,7 @@ describe('delivery faults', () => {
 
   test('a wrong SMTP password loses no mail: the worker pauses, one line a pause, then delivers all', async () => {
     for (let i = 1; i <= 5; i++) await queue(`rotated${i}@example.com`);
-    const { deps } = built;
-    const mailer = createMailer(loadSmtp(`smtp://postmaster:old-password@127.0.0.1:${sink.port}`));
-    mailers.push(mailer);
-    const delivery = createDelivery({
-      db: deps.db,
-      outbox: createOutboxRepo(),
-      mailer,
-      logger: deps.logger,
-      maxAttempts: 4,
-      retryBaseMs: 1,
-      pollMs: 10,
-      pauseBaseMs: 40,
-    });
+    const delivery = worker({ SMTP_URL: `smtp://postmaster:old-password@127.0.0.1:${sink.port}` });
     sink.acceptLogin = (_user, password) => password === 'new-password';
     const before = built.logs.length;
     const stop = new AbortController();
