@@ -8,6 +8,7 @@ import { buildWorkshop } from './build.ts';
 import { DEFAULT_AUTHOR, DEFAULT_EPOCH, tagShas, writeRepository } from './git-writer.ts';
 import { readCommit, uncommittedPaths } from './source.ts';
 import { herokuAppJsonSchema } from './app-json-schema.ts';
+import { solutionsIn, walkExercises } from './exercises.ts';
 import { verifyRepository } from './verify.ts';
 
 const USAGE = `Usage:
@@ -20,6 +21,8 @@ const USAGE = `Usage:
   --repository URL  where the workshop repository will be published: app.json's repository (Heroku Button)
   --verify     after writing, run npm ci, typecheck, lint, tests and the pruned-slug check per step
   --step N     verify only step N (repeatable)
+  --no-exercises  skip the exercises (each step's reference solution in steps/solutions/, applied,
+               tested, then the next step started over its local data)
   --keep       keep each verified step's folder for inspection`;
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -37,6 +40,7 @@ async function main() {
       verify: { type: 'boolean', default: false },
       step: { type: 'string', multiple: true },
       keep: { type: 'boolean', default: false },
+      'no-exercises': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -91,6 +95,22 @@ async function main() {
   );
   const total = results.reduce((sum, r) => sum + r.seconds, 0);
   log(`all ${results.length} step(s) verified in ${total.toFixed(1)} s`);
+  if (values['no-exercises']) return;
+
+  const solutions = solutionsIn(
+    [...source].map(([file, { content }]): [string, Buffer] => [file, content]),
+  ).filter((solution) => wanted.includes(solution.step));
+  const walked = await walkExercises(out, solutions, workshop.steps.length, {
+    keep: values.keep,
+    log,
+  });
+  for (const { step, seconds, reset } of walked) {
+    log(
+      `  step-${step} exercise: ${seconds.toFixed(1)} s${reset ? ' (the next step asked for npm run db:reset)' : ''}`,
+    );
+  }
+  const missing = wanted.filter((n) => !solutions.some((s) => s.step === n));
+  if (missing.length > 0) log(`no reference solution for step(s) ${missing.join(', ')}`);
 }
 
 class UsageError extends Error {}

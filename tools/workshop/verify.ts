@@ -241,7 +241,7 @@ async function checkServer(
  * A process in a group of its own, as a dyno is: terminate() sends SIGTERM to the whole group, as the
  * dyno manager does, and SIGKILL 30 s later, returning the exit code (or 'timeout').
  */
-function spawnGroup([command, ...args]: string[], cwd: string, env: NodeJS.ProcessEnv) {
+export function spawnGroup([command, ...args]: string[], cwd: string, env: NodeJS.ProcessEnv) {
   const child = spawn(command!, args, {
     cwd,
     env,
@@ -270,7 +270,7 @@ function spawnGroup([command, ...args]: string[], cwd: string, env: NodeJS.Proce
   };
 }
 
-function runQuiet(
+export function runQuiet(
   command: string,
   args: string[],
   cwd: string,
@@ -295,7 +295,7 @@ function runQuiet(
   });
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const address = server.address();
