@@ -4,6 +4,7 @@ import { createDeps, loadWebConfig } from './deps.ts';
 import { exitOnSignals, serve } from './platform/http-server.ts';
 import { runEntryPoint } from './platform/startup.ts';
 
+// #region entry
 await runEntryPoint('web', async () => {
   const config = loadWebConfig(process.env);
   const deps = await createDeps(config);
@@ -19,3 +20,4 @@ await runEntryPoint('web', async () => {
     `listening on http://localhost:${running.port}`,
   );
 });
+// #endregion

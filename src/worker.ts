@@ -27,6 +27,7 @@ await runEntryPoint('worker', async () => {
     pollMs: config.smtp.pollMs,
   });
 
+  // #region loop
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (stop.signal.aborted) return;
@@ -41,4 +42,5 @@ await runEntryPoint('worker', async () => {
   mailer.close();
   await services.close();
   logger.info('worker stopped');
+  // #endregion
 });

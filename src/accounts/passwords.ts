@@ -24,6 +24,7 @@ export async function hashPassword(password: string): Promise<string> {
   const { N, r, p } = PARAMS;
   return ['scrypt', N, r, p, salt.toString('base64'), key.toString('base64')].join('$');
 }
+// #endregion
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, n, r, p, salt, key] = stored.split('$');
@@ -36,7 +37,6 @@ export async function verifyPassword(password: string, stored: string): Promise<
   });
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
-// #endregion
 
 let dummy: Promise<string> | undefined;
 

@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../platform/db.ts';
 import type { Logger } from '../platform/logger.ts';
 import { classifySendError, unavailableReason, type Mailer } from './mailer.ts';
-import type { OutboxRepo } from './outbox.repo.ts';
+import type { OutboxMessage, OutboxRepo } from './outbox.repo.ts';
 
 export type Outcome = 'idle' | 'sent' | 'retry' | 'failed' | 'unavailable';
 
@@ -55,7 +55,6 @@ export function pauseDelay(n: number, baseMs: number, random: () => number = Mat
 export function createDelivery(options: DeliveryOptions) {
   const { db, outbox, mailer, logger } = options;
 
-  // #region deliver
   let unavailable: string | undefined;
 
   async function deliverNext(): Promise<Outcome> {
@@ -68,39 +67,49 @@ export function createDelivery(options: DeliveryOptions) {
     }
   }
 
+  // #region deliver
   async function claimAndSend(trx: Knex.Transaction): Promise<Outcome> {
     const message = await outbox.claimNext(trx);
     if (!message) return 'idle';
-    const attempt = message.attempts + 1;
-    const log = { outboxId: message.id, kind: message.kind, attempt };
+    const log = { outboxId: message.id, kind: message.kind, attempt: message.attempts + 1 };
     const started = performance.now();
     try {
       await mailer.send(message);
     } catch (err) {
-      const failure = classifySendError(err);
-      if (failure === 'unavailable') throw new SmtpUnavailable(unavailableReason(err));
-      const error = err instanceof Error ? err.message : String(err);
-      if (failure === 'rejected' || attempt >= options.maxAttempts) {
-        await outbox.markFailed(trx, message.id, error);
-        logger.error({ ...log, outcome: 'failed', error }, 'email failed for good');
-        return 'failed';
-      }
-      const delayMs = retryDelay(attempt, options.retryBaseMs, options.random);
-      await outbox.markRetry(trx, message.id, error, delayMs);
-      logger.warn(
-        { ...log, outcome: 'retry', retryInMs: delayMs, error },
-        'email delivery failed, will retry',
-      );
-      return 'retry';
+      return afterFailure(trx, message, log, err);
     }
     await outbox.markSent(trx, message.id);
-    logger.info(
-      { ...log, outcome: 'sent', ms: Math.round(performance.now() - started) },
-      'email sent',
-    );
+    const ms = Math.round(performance.now() - started);
+    logger.info({ ...log, outcome: 'sent', ms }, 'email sent');
     return 'sent';
   }
   // #endregion
+
+  async function afterFailure(
+    trx: Knex.Transaction,
+    message: OutboxMessage,
+    log: { attempt: number },
+    err: unknown,
+  ): Promise<Outcome> {
+    // #region failure
+    const failure = classifySendError(err);
+    // Rolls the claim back: SMTP itself is unusable, so the message is not charged an attempt.
+    if (failure === 'unavailable') throw new SmtpUnavailable(unavailableReason(err));
+    const error = err instanceof Error ? err.message : String(err);
+    if (failure === 'rejected' || log.attempt >= options.maxAttempts) {
+      await outbox.markFailed(trx, message.id, error);
+      logger.error({ ...log, outcome: 'failed', error }, 'email failed for good');
+      return 'failed';
+    }
+    const retryInMs = retryDelay(log.attempt, options.retryBaseMs, options.random);
+    await outbox.markRetry(trx, message.id, error, retryInMs);
+    logger.warn(
+      { ...log, outcome: 'retry', retryInMs, error },
+      'email delivery failed, will retry',
+    );
+    return 'retry';
+    // #endregion
+  }
 
   /** Delivers until `signal` aborts; the message in hand is always finished first. */
   async function run(signal: AbortSignal): Promise<void> {

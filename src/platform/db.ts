@@ -32,13 +32,13 @@ export async function openDatabase(
   return db;
 }
 
-// #region pool
 export function createDb(database: DatabaseSettings, logger: Logger): Db {
   const log = (level: 'warn' | 'error' | 'debug') => (message: unknown) =>
     logger[level](
       { detail: message instanceof Error ? message.message : message },
       'database driver',
     );
+  // #region pool
   return knex({
     // knex writes to the console by default; its messages belong in the log stream with the rest.
     log: { warn: log('warn'), error: log('error'), deprecate: log('warn'), debug: log('debug') },
@@ -53,8 +53,8 @@ export function createDb(database: DatabaseSettings, logger: Logger): Db {
     // Fail a request within seconds when the database is gone, instead of knex's default minute.
     acquireConnectionTimeout: database.timeoutMs,
   });
+  // #endregion
 }
-// #endregion
 
 export async function pingDb(db: Db): Promise<void> {
   await db.raw('select 1');

@@ -79,6 +79,8 @@ export async function serve(
       'shutting down: no new connections, finishing in-flight requests',
     );
     for (const res of pending) if (!res.headersSent) res.setHeader('Connection', 'close');
+    // #endregion
+    // #region shutdown-deadline
     const force = setTimeout(() => {
       logger.error(
         { timeoutMs: options.shutdownTimeoutMs },

@@ -18,6 +18,9 @@ declare global {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const NOT_A_FORM = 'Send this form from the page it belongs to (as a normal HTML form post).';
+const FORGED =
+  'This form has expired or did not come from this site. Go back, reload the page and try again.';
 export const FORM_COOKIE = 'form';
 const FORM_COOKIE_MAX_AGE_MS = 2 * 60 * 60 * 1000;
 
@@ -36,8 +39,8 @@ function same(expected: string, given: unknown): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-// #region csrf
 export function csrfProtection(config: SessionSettings): RequestHandler {
+  // #region tokens
   const sign = (binding: string) =>
     createHmac('sha256', config.secret).update(binding).digest('base64url');
   /** Tokens this request may carry: one per binding the browser holds. */
@@ -48,6 +51,7 @@ export function csrfProtection(config: SessionSettings): RequestHandler {
     if (nonce) tokens.push(sign(`form:${nonce}`));
     return tokens;
   };
+  // #endregion
   const issue = (req: Request, res: Response): string => {
     // A page with a token is personal: no cache may keep it for somebody else.
     res.set('Cache-Control', 'private, no-store');
@@ -65,25 +69,16 @@ export function csrfProtection(config: SessionSettings): RequestHandler {
     return sign(`form:${nonce}`);
   };
 
+  // #region check
   return (req, res, next) => {
     let token: string | undefined;
     req.csrfToken = () => (token ??= issue(req, res));
     if (SAFE_METHODS.has(req.method)) return next();
-    if (!req.is('application/x-www-form-urlencoded')) {
-      throw new HttpError(
-        415,
-        'Send this form from the page it belongs to (as a normal HTML form post).',
-      );
-    }
+    if (!req.is('application/x-www-form-urlencoded')) throw new HttpError(415, NOT_A_FORM);
     const given: unknown =
       (req.body as Record<string, unknown> | undefined)?._csrf ?? req.get('x-csrf-token');
-    if (!accepted(req).some((token) => same(token, given))) {
-      throw new HttpError(
-        403,
-        'This form has expired or did not come from this site. Go back, reload the page and try again.',
-      );
-    }
+    if (!accepted(req).some((token) => same(token, given))) throw new HttpError(403, FORGED);
     next();
   };
+  // #endregion
 }
-// #endregion

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { buildSlides, expandedDecks, findBrowser } from '../../tools/slides/build.ts';
+import { MAX_EXCERPT_LINES } from '../../tools/slides/excerpts.ts';
 import { readWorkingTree, type Tree } from '../../tools/workshop/source.ts';
 import { FILES } from './fixture.ts';
 
@@ -42,6 +43,21 @@ describe('excerpts', () => {
       () => expandedDecks(withDeck('<!-- excerpt src/main.ts -->\n')),
       /slides\/01-hello\.md:1: malformed excerpt/,
     );
+  });
+
+  test('an excerpt longer than a slide can show fails the build, naming deck and line', () => {
+    const long = Array.from({ length: MAX_EXCERPT_LINES + 1 }, (_, i) => `line${i}();`).join('\n');
+    const files = {
+      ...FILES,
+      'src/long.ts': `${long}\n`,
+      'slides/01-hello.md': '\n<!-- excerpt: src/long.ts -->\n',
+    };
+    assert.throws(
+      () => expandedDecks(treeOf(files)),
+      /slides\/01-hello\.md:2: excerpt src\/long\.ts has 19 lines; a slide holds 18/,
+    );
+    const fits = { ...files, 'src/long.ts': `${long.split('\n').slice(1).join('\n')}\n` };
+    assert.match(expandedDecks(treeOf(fits)).get('01-hello.md')!, /line18\(\);/);
   });
 
   test('every deck of this kit expands against the current steps', () => {

@@ -10,6 +10,12 @@ export class ExcerptError extends Error {
   }
 }
 
+/**
+ * The most lines an excerpt may have: code set large enough to read from the back of a room (20 px or
+ * more at 1080p) fits about this many on a slide. Split the slide, or quote a smaller region.
+ */
+export const MAX_EXCERPT_LINES = 18;
+
 const EXCERPT = /^<!--\s*excerpt:\s*([^\s#()]+)(?:#([\w-]+))?\s*(?:\(step (\d+)\))?\s*-->\s*$/;
 const LOOKS_LIKE_EXCERPT = /<!--\s*excerpt\b/;
 
@@ -87,6 +93,14 @@ export function expandExcerpts(
           );
         }
         code = found;
+      }
+      const lines = code.split('\n').length;
+      if (lines > MAX_EXCERPT_LINES) {
+        throw new ExcerptError(
+          deckPath,
+          lineNo,
+          `excerpt ${file}${region ? `#${region}` : ''} has ${lines} lines; a slide holds ${MAX_EXCERPT_LINES} that can be read from the back of the room: quote a smaller region or split the slide`,
+        );
       }
       const language = LANGUAGES[path.posix.extname(file)] ?? 'text';
       const fence = code.includes('```') ? '````' : '```';
