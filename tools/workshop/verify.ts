@@ -255,9 +255,9 @@ export function spawnGroup([command, ...args]: string[], cwd: string, env: NodeJ
   return {
     child,
     output: () => output,
-    async terminate(): Promise<number | null | 'timeout'> {
+    async terminate(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null | 'timeout'> {
       if (child.exitCode !== null) return child.exitCode;
-      process.kill(-child.pid!, 'SIGTERM');
+      process.kill(-child.pid!, signal);
       let timer: NodeJS.Timeout | undefined;
       const code = await Promise.race([
         exited,
