@@ -36,6 +36,7 @@ export function solutionsIn(paths: Iterable<[string, Buffer]>): Solution[] {
 
 // What the launcher prints when web answers, and the one line it gives for a database migrated elsewhere.
 const READY = /^dev +\| ready in \d+ ms/m;
+const STOPPED = /^dev +\| stopped$/m;
 const RESET_ADVICE = /^dev +\| .*run npm run db:reset, then npm run dev$/m;
 
 export async function walkExercises(
@@ -122,13 +123,15 @@ async function startDev(
     await new Promise((r) => setTimeout(r, 200));
   }
   if (READY.test(dev.output())) {
-    const code = await dev.terminate();
-    if (code !== 0)
-      throw new Error(`npm run dev exited with ${code} after Ctrl-C:\n${dev.output()}`);
-    say('npm run dev started and stopped cleanly');
+    // Ctrl-C reaches npm and the launcher alike; npm's own exit status then varies with its version.
+    const code = await dev.terminate('SIGINT');
+    if (code === 'timeout' || !STOPPED.test(dev.output())) {
+      throw new Error(`npm run dev did not stop cleanly after Ctrl-C:\n${dev.output()}`);
+    }
+    say('npm run dev started, and stopped cleanly on Ctrl-C');
     return 'ready';
   }
-  await dev.terminate();
+  await dev.terminate('SIGINT');
   if (resetAllowed && RESET_ADVICE.test(dev.output())) {
     say('npm run dev asked for npm run db:reset in one line: running it');
     await runQuiet('npm', ['run', '--silent', 'db:reset'], dir, env, 'npm run db:reset');
