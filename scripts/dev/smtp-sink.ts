@@ -37,6 +37,8 @@ export interface SinkOptions {
   port?: number;
   /** Also serve the web inbox, on this port (0 picks one). */
   inboxPort?: number;
+  /** Speak like a mail provider: STARTTLS with this key and certificate, and a login required. */
+  tls?: { key: string; cert: string };
 }
 
 class SmtpReply extends Error {
@@ -82,9 +84,10 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
   };
 
   const smtp = new SMTPServer({
-    // A local sink: any login is accepted and nothing is encrypted.
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
+    // A local sink: any login is accepted and nothing is encrypted, unless it plays a provider.
+    ...(options.tls
+      ? { key: options.tls.key, cert: options.tls.cert, authOptional: false }
+      : { authOptional: true, disabledCommands: ['STARTTLS'] }),
     // A reverse DNS lookup of 127.0.0.1 per connection costs more than the rest of the exchange.
     disableReverseLookup: true,
     onAuth(auth, _session, callback) {

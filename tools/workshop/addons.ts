@@ -1,9 +1,11 @@
-// Local stand-ins for the Heroku add-ons a step's app.json asks for, so the pruned-slug check runs the
-// release phase and the web process against real services, as on Heroku.
+// Local stand-ins for the Heroku add-ons a step's app.json asks for, shaped like Heroku's, so the
+// pruned-slug check runs the release phase and every process against real services as on Heroku:
+// Postgres over TLS only, with a user and password in the URL; SMTP with STARTTLS and a login.
 import { randomBytes } from 'node:crypto';
 import knex from 'knex';
 import { startPgliteServer } from '../../scripts/dev/pglite.ts';
-import { startSmtpSink } from '../../scripts/dev/smtp-sink.ts';
+import { startSmtpSink, type SmtpSink } from '../../scripts/dev/smtp-sink.ts';
+import { startTlsPostgresProxy, type Certificate } from './tls.ts';
 
 export interface AddonSpec {
   plan: string;
@@ -12,62 +14,85 @@ export interface AddonSpec {
 export interface ProvidedAddons {
   env: Record<string, string>;
   describe: string[];
+  /** The mail provider's stand-in, when there is one: what the worker delivers lands here. */
+  mailbox?: SmtpSink;
   release(): Promise<void>;
 }
 
 /**
- * Postgres: a fresh database on the server at TEST_DATABASE_URL when it is set (a real Postgres, as CI
- * has), otherwise an in-memory PGlite. `sslmode=disable` because the local server has no TLS while the
- * app runs with NODE_ENV=production, which would otherwise ask for it.
+ * Postgres: a fresh database and role on the server at TEST_DATABASE_URL when it is set (a real
+ * Postgres, as CI has), otherwise an in-memory PGlite; either way behind a proxy that speaks TLS only,
+ * with a certificate of no public authority, as Heroku Postgres does. Mailgun: the add-on's four
+ * variables, for an SMTP server that wants STARTTLS and a login.
  */
 export async function provideAddons(
   addons: readonly (string | AddonSpec)[],
   env: NodeJS.ProcessEnv,
+  certificate: Certificate,
 ): Promise<ProvidedAddons> {
   const provided: ProvidedAddons = { env: {}, describe: [], release: async () => {} };
   const plans = addons.map((addon) => (typeof addon === 'string' ? addon : addon.plan));
   const releases: Array<() => Promise<void>> = [];
-  for (const plan of plans) {
-    const service = plan.split(':')[0];
-    if (service === 'heroku-postgresql') {
-      const admin = env.TEST_DATABASE_URL;
-      if (admin) {
-        const name = `verify_${randomBytes(5).toString('hex')}`;
-        const db = knex({ client: 'pg', connection: admin, pool: { min: 0, max: 1 } });
-        await db.raw(`create database ${name}`);
-        const url = new URL(admin);
-        url.pathname = `/${name}`;
-        url.searchParams.set('sslmode', 'disable');
-        provided.env.DATABASE_URL = url.toString();
-        provided.describe.push(`${plan} → a fresh database ${name} on ${url.host}`);
-        releases.push(async () => {
-          await db.raw(`drop database if exists ${name} with (force)`);
-          await db.destroy();
-        });
-      } else {
-        const server = await startPgliteServer();
-        provided.env.DATABASE_URL = `${server.url}?sslmode=disable`;
-        provided.describe.push(
-          `${plan} → an in-memory PGlite (set TEST_DATABASE_URL for a real Postgres)`,
+  try {
+    for (const plan of plans) {
+      const service = plan.split(':')[0];
+      if (service === 'heroku-postgresql') {
+        const password = randomBytes(12).toString('hex');
+        const admin = env.TEST_DATABASE_URL;
+        let upstream: URL;
+        let user = 'postgres';
+        if (admin) {
+          const name = `verify_${randomBytes(5).toString('hex')}`;
+          user = name;
+          const db = knex({ client: 'pg', connection: admin, pool: { min: 0, max: 1 } });
+          await db.raw(`create role ${name} login password '${password}'`);
+          await db.raw(`create database ${name} owner ${name}`);
+          upstream = new URL(admin);
+          upstream.pathname = `/${name}`;
+          provided.describe.push(`${plan} → a fresh database and role ${name} on ${upstream.host}`);
+          releases.push(async () => {
+            await db.raw(`drop database if exists ${name} with (force)`);
+            await db.raw(`drop role if exists ${name}`);
+            await db.destroy();
+          });
+        } else {
+          const server = await startPgliteServer();
+          upstream = new URL(server.url);
+          provided.describe.push(
+            `${plan} → an in-memory PGlite (set TEST_DATABASE_URL for a real Postgres)`,
+          );
+          releases.push(() => server.stop());
+        }
+        const proxy = await startTlsPostgresProxy(
+          { host: upstream.hostname, port: Number(upstream.port || 5432) },
+          certificate,
         );
-        releases.push(() => server.stop());
+        releases.push(() => proxy.close());
+        provided.env.DATABASE_URL = `postgres://${user}:${password}@127.0.0.1:${proxy.port}${upstream.pathname}`;
+        provided.describe.push(`${plan} → reached over TLS only, as DATABASE_URL with a password`);
+      } else if (service === 'mailgun') {
+        // The add-on's own variables, not SMTP_URL, so the slug proves the app reads them.
+        const sink = await startSmtpSink({ tls: { key: certificate.key, cert: certificate.cert } });
+        provided.mailbox = sink;
+        Object.assign(provided.env, {
+          MAILGUN_SMTP_SERVER: '127.0.0.1',
+          MAILGUN_SMTP_PORT: String(sink.port),
+          MAILGUN_SMTP_LOGIN: 'postmaster@verify.example',
+          MAILGUN_SMTP_PASSWORD: randomBytes(12).toString('hex'),
+        });
+        provided.describe.push(
+          `${plan} → a local SMTP server with STARTTLS and a login, as MAILGUN_SMTP_* variables`,
+        );
+        releases.push(() => sink.stop());
+      } else {
+        throw new Error(
+          `app.json asks for the add-on "${plan}", which verify cannot stand in for yet: add it to tools/workshop/addons.ts`,
+        );
       }
-    } else if (service === 'mailgun') {
-      // The add-on's own variables, not SMTP_URL, so the slug proves the app reads them.
-      const sink = await startSmtpSink();
-      Object.assign(provided.env, {
-        MAILGUN_SMTP_SERVER: '127.0.0.1',
-        MAILGUN_SMTP_PORT: String(sink.port),
-        MAILGUN_SMTP_LOGIN: 'postmaster@verify.example',
-        MAILGUN_SMTP_PASSWORD: 'verify',
-      });
-      provided.describe.push(`${plan} → a local SMTP server, as MAILGUN_SMTP_* variables`);
-      releases.push(() => sink.stop());
-    } else {
-      throw new Error(
-        `app.json asks for the add-on "${plan}", which verify cannot stand in for yet: add it to tools/workshop/addons.ts`,
-      );
     }
+  } catch (err) {
+    for (const release of releases.reverse()) await release();
+    throw err;
   }
   provided.release = async () => {
     for (const release of releases.reverse()) await release();

@@ -8,6 +8,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { provideAddons, type AddonSpec } from './addons.ts';
+import type { SmtpSink } from '../../scripts/dev/smtp-sink.ts';
+import { localCertificate } from './tls.ts';
 import { appJsonProblems } from './app-json-schema.ts';
 
 export interface VerifyOptions {
@@ -116,10 +118,18 @@ async function checkSlug(dir: string, tag: string, options: VerifyOptions) {
       );
     }
   }
-  const addons = await provideAddons(appJson.addons ?? [], { ...process.env, ...options.env });
+  // Heroku's services present certificates of no public authority; the app must cope, as on Heroku.
+  // SMTP's is checked (a provider's is public), so the slug's processes are told to trust this one.
+  const certificate = await localCertificate();
+  const addons = await provideAddons(
+    appJson.addons ?? [],
+    { ...process.env, ...options.env },
+    certificate,
+  );
   try {
     for (const line of addons.describe) options.log(`${tag}: add-on ${line}`);
-    await runSlug(dir, tag, { ...herokuEnv, ...addons.env }, options);
+    const env = { ...herokuEnv, ...addons.env, NODE_EXTRA_CA_CERTS: certificate.file };
+    await runSlug(dir, tag, env, addons.mailbox, options);
   } finally {
     await addons.release();
   }
@@ -129,6 +139,7 @@ async function runSlug(
   dir: string,
   tag: string,
   herokuEnv: Record<string, string>,
+  mailbox: SmtpSink | undefined,
   options: VerifyOptions,
 ) {
   const port = await freePort();
@@ -155,7 +166,9 @@ async function runSlug(
   const web = /^web:\s*(.+)$/m.exec(procfile)?.[1];
   if (!web) throw new Error(`${tag}: the Procfile has no web process`);
   try {
-    await checkServer(tag, ['sh', '-c', `exec ${web}`], dir, env, port, true, options);
+    await checkServer(tag, ['sh', '-c', `exec ${web}`], dir, env, port, true, options, () =>
+      visitThroughRouter(tag, port, others.length > 0 ? mailbox : undefined, options),
+    );
     await checkServer(tag, ['npm', 'start', '--silent'], dir, env, port, false, options);
   } finally {
     for (const other of others) await other.stop();
@@ -201,6 +214,7 @@ async function checkServer(
   port: number,
   expectCleanExit: boolean,
   options: VerifyOptions,
+  whileUp?: () => Promise<void>,
 ) {
   const label = [command, ...args].join(' ');
   options.log(`${tag}: ${label} in the pruned slug …`);
@@ -226,6 +240,11 @@ async function checkServer(
     await home.arrayBuffer();
     if (!home.ok)
       throw new Error(`${tag}: GET / answered ${home.status} under ${label}:\n${output()}`);
+    try {
+      await whileUp?.();
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${output()}`, { cause: err });
+    }
   } finally {
     code = await proc.terminate();
   }
@@ -235,6 +254,80 @@ async function checkServer(
   options.log(
     `${tag}: ${label} served / and /healthz${expectCleanExit ? ', exited 0 on SIGTERM' : ''}`,
   );
+}
+
+/** One header line of each Set-Cookie, by cookie name. */
+function cookiesOf(res: Response): Map<string, string> {
+  return new Map(res.headers.getSetCookie().map((line) => [line.split('=')[0]!, line]));
+}
+
+/**
+ * A visitor as Heroku's router delivers them (`X-Forwarded-Proto: https`): signs up where the step
+ * has accounts, checks the cookies are Secure and the personal page private, and, with a worker and a
+ * mail provider, that the welcome email arrives through STARTTLS and a login.
+ */
+async function visitThroughRouter(
+  tag: string,
+  port: number,
+  mailbox: SmtpSink | undefined,
+  options: VerifyOptions,
+) {
+  const base = `http://127.0.0.1:${port}`;
+  const router = { 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '203.0.113.7' };
+  const form = await fetch(`${base}/signup`, { headers: router });
+  const page = await form.text();
+  if (form.status === 404) return;
+  const formCookie = cookiesOf(form).get('form') ?? '';
+  const token = /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
+  if (!token || !/;\s*Secure/i.test(formCookie)) {
+    throw new Error(`${tag}: GET /signup behind the router gave no token or no Secure form cookie`);
+  }
+  const email = `verify-${randomBytes(4).toString('hex')}@example.com`;
+  const signup = await fetch(`${base}/signup`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      ...router,
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Cookie: formCookie.split(';')[0]!,
+    },
+    body: new URLSearchParams({
+      email,
+      displayName: 'Verify',
+      password: 'verify the slug',
+      _csrf: token,
+    }).toString(),
+  });
+  await signup.arrayBuffer();
+  const session = cookiesOf(signup).get('sid') ?? '';
+  if (signup.status !== 303 || !/;\s*Secure/i.test(session)) {
+    throw new Error(
+      `${tag}: POST /signup behind the router answered ${signup.status}, session cookie "${session}"`,
+    );
+  }
+  const me = await fetch(`${base}/me`, {
+    headers: { ...router, Cookie: session.split(';')[0]! },
+    redirect: 'manual',
+  });
+  const mine = await me.text();
+  if (
+    me.status !== 200 ||
+    !mine.includes('Verify') ||
+    me.headers.get('cache-control') !== 'private, no-store'
+  ) {
+    throw new Error(
+      `${tag}: GET /me after signup answered ${me.status}, Cache-Control ${me.headers.get('cache-control')}`,
+    );
+  }
+  options.log(`${tag}: signed up behind the router (https): Secure cookies, a private page`);
+  if (!mailbox) return;
+  const [mail] = await mailbox.waitFor(1, 20_000);
+  if (mail?.envelope.to[0] !== email) {
+    throw new Error(
+      `${tag}: the welcome email went to ${mail?.envelope.to.join(', ')}, not ${email}`,
+    );
+  }
+  options.log(`${tag}: the worker delivered the welcome email over STARTTLS with a login`);
 }
 
 /**
