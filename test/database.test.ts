@@ -41,6 +41,17 @@ describe('migrations', () => {
   });
 });
 
+test('the release phase in production requires DATABASE_URL alone', async () => {
+  const database = await testDatabase();
+  const release = start(['src/migrate.ts'], {
+    NODE_ENV: 'production',
+    DATABASE_URL: `${database.url}?sslmode=disable`,
+  });
+  const { code } = await withTimeout(release.exited, 20_000, 'migrate');
+  assert.equal(code, 0, release.output());
+  assert.match(release.output(), /database schema is up to date|applied \d+ migration/);
+});
+
 describe('startup', () => {
   test('an unreachable database stops the web process with exit 1 and says what to check', async () => {
     const closed = await freePort();

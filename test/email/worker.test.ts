@@ -60,6 +60,37 @@ async function stop(worker: Child): Promise<number | null> {
 }
 
 describe('worker processes', { timeout: 120_000 }, () => {
+  test('in production the worker requires the database and SMTP, and nothing of web’s', async () => {
+    const production = {
+      NODE_ENV: 'production',
+      // The test database has no TLS; Heroku's has, and the app asks for it unless the URL says not.
+      DATABASE_URL: `${env.DATABASE_URL}?sslmode=disable`,
+      SMTP_URL: env.SMTP_URL!,
+      MAIL_FROM: 'Contest <contest@example.com>',
+    };
+    const worker = start(['src/worker.ts'], production);
+    await withTimeout(
+      (async () => {
+        while (!/worker delivering email/.test(worker.output())) {
+          if (worker.process.exitCode !== null) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })(),
+      15_000,
+      'the worker to start',
+    );
+    assert.doesNotMatch(worker.output(), /SESSION_SECRET|CAMPAIGN_|PUBLIC_URL/);
+    assert.equal(await stop(worker), 0, worker.output());
+
+    const { MAIL_FROM: _omitted, ...withoutSender } = production;
+    const refused = start(['src/worker.ts'], withoutSender);
+    assert.equal((await withTimeout(refused.exited, 15_000, 'exit')).code, 1);
+    assert.match(
+      refused.output(),
+      /worker: Invalid configuration:\n {2}- MAIL_FROM: required in production/,
+    );
+  });
+
   test('two workers on 100 queued messages: 100 deliveries, no duplicates', async () => {
     await enqueue(100);
     const workers = [start(['src/worker.ts'], env), start(['src/worker.ts'], env)];
