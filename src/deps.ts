@@ -35,16 +35,18 @@ export interface DepsOverrides {
 export async function createDeps(config: WebConfig, overrides: DepsOverrides = {}) {
   const logger = overrides.logger ?? createLogger(config.log);
   const services = new BackingServices();
-  return {
+  const deps = {
     config,
     logger,
     now: overrides.now ?? (() => new Date()),
     services,
     // @step 2+
-    db: await openDatabase(config.database, logger, services),
+    db: openDatabase(config.database, logger, services),
     sessionStore: createSessionStore(),
     // @end
   };
+  await services.ready();
+  return deps;
 }
 
 export type Deps = Awaited<ReturnType<typeof createDeps>>;

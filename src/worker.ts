@@ -15,7 +15,8 @@ await runEntryPoint('worker', async () => {
   const config = loadConfig(process.env, { database: databaseConfig, smtp: smtpConfig });
   const logger = createLogger(config.log);
   const services = new BackingServices();
-  const db = await openDatabase(config.database, logger, services);
+  const db = openDatabase(config.database, logger, services);
+  await services.ready();
   const mailer = createMailer(config.smtp);
   const delivery = createDelivery({
     db,

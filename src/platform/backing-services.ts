@@ -1,10 +1,14 @@
-// The backing services a process has opened (factor IV): each can be checked for /healthz, can tell
-// an outage from a bug, and is closed at shutdown.
+// The backing services a process has opened (factor IV): each is checked before the process says it is
+// up and by /healthz, can tell an outage from a bug, and is closed at shutdown.
+import type { StartupError } from './startup.ts';
+
 export interface BackingService {
   /** Short and public, as /healthz shows it: "database". */
   readonly name: string;
   /** Resolves when the service answers; rejects with the reason when it does not. */
   check(): Promise<void>;
+  /** The one clear line (and what to check) when the service does not answer at start. */
+  unreachable(err: unknown): StartupError;
   /** A sentence for visitors when `err` means this service is away right now; else undefined. */
   outage(err: unknown): string | undefined;
   close(): Promise<void>;
@@ -28,6 +32,18 @@ export class BackingServices {
 
   get names(): string[] {
     return this.#services.map((s) => s.name);
+  }
+
+  /**
+   * Checks every service side by side before the process says it is up. When one does not answer,
+   * closes them all and throws that service's StartupError.
+   */
+  async ready(): Promise<void> {
+    const results = await Promise.allSettled(this.#services.map((service) => service.check()));
+    const failed = results.findIndex((result) => result.status === 'rejected');
+    if (failed === -1) return;
+    await this.close();
+    throw this.#services[failed]!.unreachable((results[failed] as PromiseRejectedResult).reason);
   }
 
   /** The visitor's sentence for an error that is an outage of one of the services. */

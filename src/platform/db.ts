@@ -10,19 +10,19 @@ export type Db = Knex;
 export type DatabaseSettings = SettingsOf<typeof databaseConfig>;
 
 /**
- * Opens the pool, checks that the database answers, and registers it with the process's backing
- * services (for /healthz, 503s during an outage, and shutdown).
+ * Opens the pool and registers it with the process's backing services: checked before the process
+ * says it is up, pinged by /healthz, its outages answered with 503s, and closed at shutdown.
  */
-export async function openDatabase(
+export function openDatabase(
   database: DatabaseSettings,
   logger: Logger,
   services: BackingServices,
-): Promise<Db> {
+): Db {
   const db = createDb(database, logger);
-  await assertDbReachable(db, database.url);
   services.add({
     name: 'database',
     check: () => pingDb(db),
+    unreachable: (err) => unreachable(database.url, err),
     outage: (err) =>
       isDatabaseUnavailable(err)
         ? 'Our database is not answering right now. Please try again in a minute.'
@@ -72,12 +72,16 @@ export async function assertDbReachable(db: Db, url: string): Promise<void> {
     await pingDb(db);
   } catch (err) {
     await db.destroy();
-    throw new StartupError(
-      `cannot reach the database at ${describeDatabase(url)}: ${messageOf(err)}`,
-      'Check DATABASE_URL (heroku config:get DATABASE_URL), or run `npm run dev`, which starts a local one.',
-      { cause: err },
-    );
+    throw unreachable(url, err);
   }
+}
+
+function unreachable(url: string, err: unknown): StartupError {
+  return new StartupError(
+    `cannot reach the database at ${describeDatabase(url)}: ${messageOf(err)}`,
+    'Check DATABASE_URL (heroku config:get DATABASE_URL), or run `npm run dev`, which starts a local one.',
+    { cause: err },
+  );
 }
 
 const UNAVAILABLE_CODES = new Set([
