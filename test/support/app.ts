@@ -12,13 +12,16 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
-/** What a web process needs in a test: NODE_ENV and the backing services of this test file. */
+/** The backing services of this test file, by the variable that reaches each: one line a service. */
+const backingServices: Record<string, () => Promise<string>> = {
+  DATABASE_URL: async () => (await testDatabase()).url, // @step 2+
+};
+
+/** What a web process needs in a test: NODE_ENV, and the URL of each backing service. */
 export async function webTestEnv(): Promise<Record<string, string>> {
-  return {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'info',
-    DATABASE_URL: (await testDatabase()).url, // @step 2+
-  };
+  const env: Record<string, string> = { NODE_ENV: 'test', LOG_LEVEL: 'info' };
+  for (const [name, url] of Object.entries(backingServices)) env[name] = await url();
+  return env;
 }
 
 export async function buildTestApp(env: Record<string, string> = {}, now?: Date) {
