@@ -60,12 +60,9 @@ const MESSAGE_CODES = new Set(['EENVELOPE', 'EMESSAGE']);
 
 export function classifySendError(err: unknown): SendFailure {
   const { code, responseCode, command } = (err ?? {}) as SmtpError;
-  const perMessage =
-    typeof code === 'string' &&
-    MESSAGE_CODES.has(code) &&
-    // A refused sender (MAIL FROM) is MAIL_FROM's fault, and 421 means the server is going away.
-    command !== 'MAIL FROM' &&
-    responseCode !== 421;
+  // A refused sender (MAIL FROM) is MAIL_FROM's fault, not this message's. A refused recipient is
+  // this message's, even with 421: Mailgun's sandbox answers so for an address it does not allow.
+  const perMessage = typeof code === 'string' && MESSAGE_CODES.has(code) && command !== 'MAIL FROM';
   if (!perMessage) return 'unavailable';
   return typeof responseCode === 'number' && responseCode >= 500 ? 'rejected' : 'deferred';
 }

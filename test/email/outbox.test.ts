@@ -5,6 +5,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { createAccounts } from '../../src/accounts/accounts.service.ts';
 import { createUsersRepo } from '../../src/accounts/accounts.repo.ts';
 import { retryDelay, type Outcome } from '../../src/email/delivery.ts';
+import { classifySendError, type SendFailure } from '../../src/email/mailer.ts';
 import { createOutboxRepo } from '../../src/email/outbox.repo.ts';
 import type { SmtpSink } from '../../scripts/dev/smtp-sink.ts';
 import { buildTestApp } from '../support/app.ts';
@@ -279,4 +280,26 @@ test('retry delays double from the base, stay within ±20%, and stop growing at 
     retryDelay(40, 1000, () => 0.5),
     60 * 60 * 1000,
   );
+});
+
+test('a failed send is told apart: SMTP unusable, this message refused for good, or for now', () => {
+  const cases: Array<[error: Record<string, unknown>, expected: SendFailure]> = [
+    [{ code: 'EAUTH', responseCode: 535, command: 'AUTH PLAIN' }, 'unavailable'],
+    [{ code: 'ECONNECTION' }, 'unavailable'],
+    [{ code: 'ETIMEDOUT' }, 'unavailable'],
+    [{ code: 'ETLS' }, 'unavailable'],
+    [{ code: 'EENVELOPE', responseCode: 553, command: 'MAIL FROM' }, 'unavailable'],
+    [{ code: 'EENVELOPE', responseCode: 550, command: 'RCPT TO' }, 'rejected'],
+    // Mailgun's sandbox refuses an address it does not allow with 421: that address, not SMTP.
+    [{ code: 'EENVELOPE', responseCode: 421, command: 'RCPT TO' }, 'deferred'],
+    [{ code: 'EMESSAGE', responseCode: 552, command: 'DATA' }, 'rejected'],
+    [{ code: 'EMESSAGE', responseCode: 451, command: 'DATA' }, 'deferred'],
+  ];
+  for (const [error, expected] of cases) {
+    assert.equal(
+      classifySendError(Object.assign(new Error('x'), error)),
+      expected,
+      JSON.stringify(error),
+    );
+  }
 });
