@@ -46,4 +46,16 @@ export default tseslint.config(
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: { console: 'readonly', process: 'readonly', URL: 'readonly' } },
   },
+  {
+    // Scripts the browser runs as they are, without a build.
+    files: ['public/**/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['document', 'fetch', 'FormData', 'URLSearchParams', 'XMLHttpRequest', 'DOMParser'].map(
+          (name) => [name, 'readonly'],
+        ),
+      ),
+    },
+  },
 );

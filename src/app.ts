@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Deps } from './deps.ts';
-import { modules, type AppModule } from './modules.ts';
+import { modules, type AppModule, type ContentSources } from './modules.ts';
 import { badRequest } from './platform/http-errors.ts';
 import { requestLogger } from './web/request-log.ts';
 import { errorHandler, notFoundHandler } from './web/errors.ts';
@@ -24,6 +24,24 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const compiled = path.basename(path.dirname(here)) === 'dist';
 const publicDir = path.resolve(here, compiled ? '../../public' : '../public');
 
+/** helmet's policy, opened to exactly the origins the modules name (a bucket, say) and no more. */
+function contentSecurity(deps: Deps, appModules: Readonly<Record<string, AppModule>>) {
+  const sources: Required<ContentSources> = { formAction: [], connectSrc: [], imgSrc: [] };
+  for (const module of Object.values(appModules)) {
+    const own = module.contentSources?.(deps) ?? {};
+    for (const key of Object.keys(sources) as (keyof ContentSources)[]) {
+      sources[key].push(...(own[key] ?? []));
+    }
+  }
+  return {
+    formAction: ["'self'", ...sources.formAction],
+    connectSrc: ["'self'", ...sources.connectSrc],
+    imgSrc: ["'self'", 'data:', ...sources.imgSrc],
+    // Plain http://localhost must keep loading its own CSS in development.
+    upgradeInsecureRequests: deps.config.production ? [] : null,
+  };
+}
+
 export function createApp(
   deps: Deps,
   appModules: Readonly<Record<string, AppModule>> = modules,
@@ -39,14 +57,7 @@ export function createApp(
     if (!req.url.startsWith('/')) throw badRequest('This server only answers requests for a path.');
     next();
   });
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        // Plain http://localhost must keep loading its own CSS in development.
-        directives: { upgradeInsecureRequests: deps.config.production ? [] : null },
-      },
-    }),
-  );
+  app.use(helmet({ contentSecurityPolicy: { directives: contentSecurity(deps, appModules) } }));
   app.use('/assets/pico', express.static(picoDir, { maxAge: '1d' }));
   app.use('/assets', express.static(publicDir, { maxAge: '1h' }));
   // @step 2+

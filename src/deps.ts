@@ -12,6 +12,10 @@ import { sessionConfig } from './platform/session.config.ts';
 import { createSessionStore } from './platform/session.ts';
 // @end
 import { emailConfig } from './email/email.config.ts'; // @step 3+
+// @step 4+
+import { s3Config } from './platform/s3.config.ts';
+import { openBucket } from './platform/s3.ts';
+// @end
 
 export const webParts = {
   web: webConfig,
@@ -21,6 +25,7 @@ export const webParts = {
   session: sessionConfig,
   // @end
   email: emailConfig, // @step 3+
+  s3: s3Config, // @step 4+
 };
 
 export type WebConfig = Config<typeof webParts>;
@@ -44,6 +49,7 @@ export async function createDeps(config: WebConfig, overrides: DepsOverrides = {
     db: openDatabase(config.database, logger, services),
     sessionStore: createSessionStore(),
     // @end
+    bucket: openBucket(config.s3, services), // @step 4+
   };
   await services.ready();
   return deps;

@@ -11,7 +11,14 @@ import {
 import { createUsersRepo, type User } from './accounts.repo.ts';
 import { loginSchema, parseForm, signupSchema } from './accounts.schema.ts';
 import { createAccounts } from './accounts.service.ts';
-import { loginView, myPageView, signupView, type FormState } from './accounts.views.ts';
+import {
+  loginView,
+  myPageView,
+  signupView,
+  type FormState,
+  type MyPageSection,
+} from './accounts.views.ts';
+import { photoSection } from '../uploads/photos.routes.ts'; // @step 4+
 
 const WRONG_CREDENTIALS = 'That email and password do not match an account.';
 
@@ -20,6 +27,10 @@ export const accountsModule: AppModule = {
     const router = Router();
     const users = createUsersRepo(deps.db);
     const accounts = createAccounts(deps, users);
+    // What other features show on "my page", in order.
+    const myPageSections: MyPageSection[] = [
+      photoSection(deps), // @step 4+
+    ];
 
     const show = (
       req: Request,
@@ -83,7 +94,8 @@ export const accountsModule: AppModule = {
       const id = req.session.user?.id;
       const user = id ? await users.findById(id) : undefined;
       if (!user) return res.redirect(303, '/login');
-      res.send(page(res.locals, 'My page', myPageView(user)));
+      const sections = await Promise.all(myPageSections.map((section) => section(req, user)));
+      res.send(page(res.locals, 'My page', myPageView(user, sections)));
     });
 
     return router;

@@ -15,6 +15,12 @@ const production = {
   CAMPAIGN_ENDS_AT: '2026-12-31',
   SESSION_SECRET: 'x'.repeat(32),
   PUBLIC_URL: 'https://contest.example.com',
+  // @step 4+
+  BUCKETEER_BUCKET_NAME: 'bucketeer-contest',
+  BUCKETEER_AWS_REGION: 'eu-west-1',
+  BUCKETEER_AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+  BUCKETEER_AWS_SECRET_ACCESS_KEY: 'secret',
+  // @end
 };
 
 test('SMTP comes from SMTP_URL, or from the Mailgun add-on’s variables', () => {

@@ -5,6 +5,7 @@ import { createDeps, loadWebConfig } from '../../src/deps.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { onCleanup } from './cleanup.ts';
 import { testDatabase } from './db.ts'; // @step 2+
+import { testBucket } from './bucket.ts'; // @step 4+
 
 export interface LogLine {
   level: number;
@@ -12,20 +13,23 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
-/** The backing services of this test file, by the variable that reaches each: one line a service. */
-const backingServices: Record<string, () => Promise<string>> = {
-  DATABASE_URL: async () => (await testDatabase()).url, // @step 2+
-};
+/** The backing services of this test file, each as the variables that reach it: one line a service. */
+const backingServices: Array<() => Promise<Record<string, string>>> = [
+  async () => ({ DATABASE_URL: (await testDatabase()).url }), // @step 2+
+  async () => (await testBucket()).env, // @step 4+
+];
 
-/** What a web process needs in a test: NODE_ENV, and the URL of each backing service. */
+/** What a web process needs in a test: NODE_ENV, and the variables of each backing service. */
 export async function webTestEnv(): Promise<Record<string, string>> {
   const env: Record<string, string> = { NODE_ENV: 'test', LOG_LEVEL: 'info' };
-  for (const [name, url] of Object.entries(backingServices)) env[name] = await url();
+  for (const variables of backingServices) Object.assign(env, await variables());
   return env;
 }
 
-export async function buildTestApp(env: Record<string, string> = {}, now?: Date) {
-  const config = loadWebConfig({ ...(await webTestEnv()), ...env }, now);
+/** The app on this file's backing services; `now` fixes the clock, or moves it when a function. */
+export async function buildTestApp(env: Record<string, string> = {}, now?: Date | (() => Date)) {
+  const clock = typeof now === 'function' ? now : now && (() => now);
+  const config = loadWebConfig({ ...(await webTestEnv()), ...env }, clock?.());
   const logs: LogLine[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -36,7 +40,7 @@ export async function buildTestApp(env: Record<string, string> = {}, now?: Date)
     },
   });
   const logger = createLogger(config.log, sink);
-  const deps = await createDeps(config, { logger, ...(now ? { now: () => now } : {}) });
+  const deps = await createDeps(config, { logger, ...(clock ? { now: clock } : {}) });
   onCleanup(() => deps.services.close());
   return { app: createApp(deps), deps, logs };
 }

@@ -7,12 +7,15 @@ export interface Proxy {
   /** Drops every open connection and refuses new ones until restored. */
   cut(): void;
   restore(): void;
+  /** Bytes that have passed so far: towards the target, and back from it. */
+  transferred(): { toTarget: number; fromTarget: number };
   close(): Promise<void>;
 }
 
 export async function startProxy(target: { host: string; port: number }): Promise<Proxy> {
   let down = false;
   const sockets = new Set<Socket>();
+  const counted = { toTarget: 0, fromTarget: 0 };
   const server = createServer((client) => {
     if (down) return client.destroy();
     const upstream = createConnection(target);
@@ -24,6 +27,8 @@ export async function startProxy(target: { host: string; port: number }): Promis
         upstream.destroy();
       });
     }
+    client.on('data', (chunk: Buffer) => (counted.toTarget += chunk.length));
+    upstream.on('data', (chunk: Buffer) => (counted.fromTarget += chunk.length));
     client.pipe(upstream).pipe(client);
   });
   server.listen(0, '127.0.0.1');
@@ -39,6 +44,7 @@ export async function startProxy(target: { host: string; port: number }): Promis
     restore() {
       down = false;
     },
+    transferred: () => ({ ...counted }),
     async close() {
       for (const socket of sockets) socket.destroy();
       server.close();

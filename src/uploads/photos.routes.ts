@@ -1,0 +1,80 @@
+// Profile photos: signing an upload, confirming it (from the page's script, or from S3's redirect after
+// a plain form), and the photo section of "my page".
+import { Router, type Request } from 'express';
+import type { MyPageSection } from '../accounts/accounts.views.ts';
+import type { Deps } from '../deps.ts';
+import type { AppModule } from '../modules.ts';
+import { HttpError } from '../platform/http-errors.ts';
+import { photoSectionView } from './photos.views.ts';
+import { createPhotos } from './photos.service.ts';
+
+const photosOf = (deps: Deps) =>
+  createPhotos({ db: deps.db, bucket: deps.bucket, logger: deps.logger, now: deps.now });
+
+function userOf(req: Request): string {
+  const id = req.session.user?.id;
+  if (!id) throw new HttpError(401, 'Log in to change your photo.');
+  return id;
+}
+
+/** Where S3 sends the browser after a plain form upload: this site, as the browser reached it. */
+const confirmUrl = (req: Request) => (id: string) =>
+  `${req.protocol}://${req.get('host')}/me/photo/confirm?upload=${encodeURIComponent(id)}`;
+
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' ? value : undefined;
+
+export const photosModule: AppModule = {
+  contentSources: (deps) => ({
+    formAction: [deps.config.s3.origin],
+    connectSrc: [deps.config.s3.origin],
+    imgSrc: [deps.config.s3.origin],
+  }),
+
+  routes(deps) {
+    const router = Router();
+    const photos = photosOf(deps);
+
+    // The page's script asks for an upload signed for the file's declared type.
+    router.post('/me/photo/uploads', async (req, res) => {
+      const userId = userOf(req);
+      const body = req.body as Record<string, unknown> | undefined;
+      const upload = await photos.issue(userId, { type: text(body?.type) ?? '' });
+      req.log.info({ userId, upload: upload.id }, 'photo upload signed');
+      res.status(201).json({ id: upload.id, url: upload.url, fields: upload.fields });
+    });
+
+    // The page's script, once the bucket has the file.
+    router.post('/me/photo/confirm', async (req, res) => {
+      const userId = userOf(req);
+      const id = text((req.body as Record<string, unknown> | undefined)?.upload) ?? '';
+      const photo = await photos.confirm(userId, id);
+      req.log.info({ userId, upload: id }, 'photo attached');
+      res.json({ photo });
+    });
+
+    // S3 sends the browser here after a plain form upload, adding the bucket, key and ETag it stored.
+    // The upload id is a one-time secret of this user's session, so this GET changes nothing for anyone else.
+    router.get('/me/photo/confirm', async (req, res) => {
+      const userId = userOf(req);
+      const id = text(req.query.upload) ?? '';
+      await photos.confirm(userId, id, text(req.query.key) ?? '');
+      req.log.info({ userId, upload: id }, 'photo attached');
+      res.redirect(303, '/me#photo-heading');
+    });
+
+    return router;
+  },
+};
+
+/** The photo section of "my page", with a freshly signed form post so that it works without script. */
+export function photoSection(deps: Deps): MyPageSection {
+  const photos = photosOf(deps);
+  return async (req, user) => {
+    const [photo, upload] = await Promise.all([
+      photos.photoOf(user.id),
+      photos.issue(user.id, { returnTo: confirmUrl(req) }),
+    ]);
+    return photoSectionView({ photo, upload, csrfToken: req.csrfToken() });
+  };
+}

@@ -1,0 +1,190 @@
+// Profile photos through HTTP, against the local S3 server that `npm run dev` starts: what the app
+// signs, both ways back from the bucket, replacing a photo, old uploads, and the bucket going away.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { buildTestApp } from '../support/app.ts';
+import { testBucket } from '../support/bucket.ts';
+import { jpegLike, png } from '../support/images.ts';
+import {
+  bucketClient,
+  confirm,
+  pageForm,
+  participant,
+  presign,
+  sendToBucket,
+  signed,
+} from '../support/photos.ts';
+import { startProxy, throughProxy, type Proxy } from '../support/tcp-proxy.ts';
+
+const userIdOf = (key: string | undefined) => key?.split('/')[1] ?? '';
+
+describe('a photo from the page', () => {
+  let built: Awaited<ReturnType<typeof buildTestApp>>;
+  let bucket: ReturnType<typeof bucketClient>;
+
+  before(async () => {
+    built = await buildTestApp();
+    bucket = bucketClient(await testBucket());
+  });
+
+  test('the app signs one key under the participant’s pending prefix, 1 byte to 5 MB, the declared type, for five minutes', async () => {
+    const who = await participant(built.app);
+    const started = Date.now();
+    const answer = await presign(who, 'image/png').expect(201);
+    const { fields } = answer.body as { fields: Record<string, string> };
+    const policy = JSON.parse(Buffer.from(fields.Policy!, 'base64').toString()) as {
+      expiration: string;
+      conditions: unknown[];
+    };
+    const key = fields.key!;
+    assert.match(key, /^pending\/\d+\/[0-9a-f-]{36}$/);
+    assert.deepEqual(policy.conditions.slice(0, 1), [['content-length-range', 1, 5 * 1024 * 1024]]);
+    assert.ok(policy.conditions.some((c) => JSON.stringify(c) === JSON.stringify({ key })));
+    assert.ok(
+      policy.conditions.some(
+        (c) => JSON.stringify(c) === JSON.stringify({ 'Content-Type': 'image/png' }),
+      ),
+    );
+    const lifetime = Date.parse(policy.expiration) - started;
+    assert.ok(lifetime > 4 * 60_000 && lifetime <= 5 * 60_000 + 1000, `lifetime ${lifetime} ms`);
+    // The answer is personal and never cached.
+    assert.match(answer.headers['cache-control'] ?? '', /no-store/);
+  });
+
+  test('a photo uploaded by the page’s script becomes my photo, served as an image through a short-lived link', async () => {
+    const who = await participant(built.app);
+    const upload = await signed(who, 'image/png');
+    const file = png(8, 8);
+    assert.equal((await sendToBucket(upload, file, { type: 'image/png' })).status, 204);
+
+    const confirmed = await confirm(who, upload.id).expect(200);
+    const { url, type } = confirmed.body.photo as { url: string; type: string };
+    assert.equal(type, 'image/png');
+    assert.match(url, /X-Amz-Expires=600/);
+    assert.match(url, /response-content-type=image%2Fpng/);
+    const image = await fetch(url);
+    assert.equal(image.status, 200);
+    assert.equal(image.headers.get('content-type'), 'image/png');
+    assert.deepEqual(Buffer.from(await image.arrayBuffer()), file);
+
+    // Kept under photos/, and nothing left under pending/.
+    const userId = userIdOf(upload.fields.key);
+    assert.deepEqual(await bucket.keys(`pending/${userId}/`), []);
+    assert.deepEqual(await bucket.keys(`photos/${userId}/`), [`photos/${userId}/${upload.id}.png`]);
+    const me = await who.client.get('/me').expect(200);
+    assert.match(me.text, new RegExp(`<img\\s+src="[^"]*/photos/${userId}/${upload.id}\\.png\\?`));
+    assert.doesNotMatch(me.text, /No photo yet/);
+  });
+
+  test('without script, the form posts to the bucket and S3’s redirect brings the browser back to confirm', async () => {
+    const who = await participant(built.app);
+    const form = await pageForm(who);
+    // A plain form cannot know the file's type, so the policy names none; the bytes decide.
+    assert.equal(form.fields['Content-Type'], undefined);
+    const stored = await sendToBucket(form, png(4, 4), { type: 'image/png' });
+    assert.equal(stored.status, 303);
+    const back = new URL(stored.headers.get('location')!);
+    assert.equal(back.pathname, '/me/photo/confirm');
+    assert.equal(back.searchParams.get('key'), form.fields.key);
+
+    const confirmed = await who.client.get(back.pathname + back.search).expect(303);
+    assert.equal(confirmed.headers.location, '/me#photo-heading');
+    const me = await who.client.get('/me').expect(200);
+    assert.doesNotMatch(me.text, /No photo yet/);
+    const src = /<img\s+src="([^"]+)"/.exec(me.text)![1]!.replaceAll('&amp;', '&');
+    assert.equal((await fetch(src)).headers.get('content-type'), 'image/png');
+  });
+
+  test('a new photo replaces the old one, whose object is deleted', async () => {
+    const who = await participant(built.app);
+    const first = await signed(who, 'image/png');
+    await sendToBucket(first, png(2, 2), { type: 'image/png' });
+    await confirm(who, first.id).expect(200);
+    const second = await signed(who, 'image/jpeg');
+    await sendToBucket(second, jpegLike(), { type: 'image/jpeg' });
+    const answer = await confirm(who, second.id).expect(200);
+    assert.equal(answer.body.photo.type, 'image/jpeg');
+
+    const userId = userIdOf(second.fields.key);
+    assert.deepEqual(await bucket.keys(`photos/${userId}/`), [`photos/${userId}/${second.id}.jpg`]);
+    const rows = await built.deps
+      .db('photo_uploads')
+      .where({ user_id: userId })
+      .orderBy('created_at');
+    assert.deepEqual(
+      rows.filter((row) => row.id === first.id || row.id === second.id).map((row) => row.status),
+      ['replaced', 'attached'],
+    );
+  });
+
+  test('the pages let the browser use the bucket’s origin for the form, the upload and the image, and nothing else', async () => {
+    const who = await participant(built.app);
+    const me = await who.client.get('/me').expect(200);
+    const policy = me.headers['content-security-policy']!;
+    const origin = new URL((await testBucket()).url).origin;
+    const directive = (name: string) =>
+      policy
+        .split(';')
+        .map((d) => d.trim())
+        .find((d) => d.startsWith(`${name} `));
+    assert.equal(directive('form-action'), `form-action 'self' ${origin}`);
+    assert.equal(directive('connect-src'), `connect-src 'self' ${origin}`);
+    assert.equal(directive('img-src'), `img-src 'self' data: ${origin}`);
+    assert.equal(directive('default-src'), "default-src 'self'");
+    assert.equal(directive('script-src'), "script-src 'self'");
+  });
+});
+
+describe('an upload left unconfirmed', () => {
+  test('is refused once its time is over, and its object is deleted', async () => {
+    let now = Date.now();
+    const built = await buildTestApp({}, () => new Date(now));
+    const bucket = bucketClient(await testBucket());
+    const who = await participant(built.app);
+    const upload = await signed(who, 'image/png');
+    assert.equal((await sendToBucket(upload, png(2, 2), { type: 'image/png' })).status, 204);
+
+    // Five minutes to start the upload, and a grace for one still arriving on a slow line: then no more.
+    now += 21 * 60_000;
+    const late = await confirm(who, upload.id).expect(410);
+    assert.match(late.body.error.message, /too old/);
+    assert.deepEqual(await bucket.keys(upload.fields.key), []);
+    assert.equal((await confirm(who, upload.id)).status, 410);
+  });
+});
+
+describe('the bucket goes away', () => {
+  let proxy: Proxy;
+  let built: Awaited<ReturnType<typeof buildTestApp>>;
+
+  before(async () => {
+    const server = await testBucket();
+    proxy = await startProxy({ host: '127.0.0.1', port: server.port });
+    built = await buildTestApp({ S3_ENDPOINT: throughProxy(server.url, proxy) });
+  });
+  after(() => proxy.close());
+
+  test('signing still works, a confirm answers 503 with Retry-After, and the same confirm works once it is back', async () => {
+    const who = await participant(built.app);
+    proxy.cut();
+    // Signing is arithmetic with the secret key: it needs no network, so an outage cannot stop it.
+    const upload = await signed(who, 'image/png');
+    assert.equal((await who.client.get('/me')).status, 200);
+    const health = await who.client.get('/healthz');
+    assert.equal(health.status, 503);
+    assert.equal(health.body.checks.storage, 'down');
+
+    proxy.restore();
+    assert.equal((await sendToBucket(upload, png(2, 2), { type: 'image/png' })).status, 204);
+    proxy.cut();
+    const during = await confirm(who, upload.id);
+    assert.equal(during.status, 503);
+    assert.equal(during.headers['retry-after'], '30');
+    assert.match(during.body.error.message, /file storage is not answering/);
+    assert.ok(built.logs.some((line) => line.msg === 'backing service unavailable'));
+
+    proxy.restore();
+    const afterwards = await confirm(who, upload.id).expect(200);
+    assert.equal(afterwards.body.photo.type, 'image/png');
+  });
+});
