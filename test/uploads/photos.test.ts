@@ -107,7 +107,7 @@ describe('a photo from the page', () => {
 
     const userId = userIdOf(second.fields.key);
     assert.deepEqual(await bucket.keys(`photos/${userId}/`), [`photos/${userId}/${second.id}.jpg`]);
-    const rows = await built.deps
+    const rows: Array<{ id: string; status: string }> = await built.deps
       .db('photo_uploads')
       .where({ user_id: userId })
       .orderBy('created_at');
