@@ -1,10 +1,12 @@
 // Drives the app's HTML forms over HTTP like a browser: one cookie jar, the page's CSRF token echoed back.
+import type { Server } from 'node:http';
 import type { Express } from 'express';
 import request from 'supertest';
 
 export type Agent = ReturnType<typeof request.agent>;
 
-export function agent(app: Express): Agent {
+/** A browser with a cookie jar, on the app itself or on a server already listening. */
+export function agent(app: Express | Server): Agent {
   return request.agent(app);
 }
 

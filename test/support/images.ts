@@ -15,7 +15,7 @@ export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x
 
 /**
  * A valid RGB PNG that browsers display. Noise does not compress, so its size is about
- * width × height × 3 bytes: `png(1250, 1250, 'noise')` is a photo of just under 5 MB.
+ * width × height × 3 bytes: `png(1280, 1280, 'noise')` is a photo of just under 5 MB.
  */
 export function png(width: number, height: number, fill: 'plain' | 'noise' = 'plain'): Buffer {
   const header = Buffer.alloc(13);

@@ -1,6 +1,7 @@
 // Drives photo uploads like the page does: sign up, ask for a signed upload, send the file straight to
 // the bucket, confirm. Also looks into the bucket, and writes into it past the policy, as a test must.
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { LocalS3 } from '../../scripts/dev/s3-server.ts';
 import { onCleanup } from './cleanup.ts';
@@ -22,7 +23,10 @@ export interface SignedUpload {
 let count = 0;
 
 /** A new participant, signed up and on their page. */
-export async function participant(app: Express, name = `p${++count}`): Promise<Participant> {
+export async function participant(
+  app: Express | Server,
+  name = `p${++count}`,
+): Promise<Participant> {
   const client = agent(app);
   const email = `${name}-${count}@example.com`;
   const signup = await signUp(client, {
