@@ -453,6 +453,7 @@ describe('npm run dev -- <process type>...', { timeout: 60_000 }, () => {
     NODE_ENV: 'development',
     DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
     SMTP_URL: 'smtp://127.0.0.1:1',
+    S3_ENDPOINT: 'http://127.0.0.1:1',
   });
   /** Ctrl-C, then the exit code and the output once the launcher and all it started are gone. */
   const stop = async (launcher: Launcher) => {

@@ -101,7 +101,9 @@ export function sendToBucket(
 }
 
 /** A client of the test's bucket that bypasses the policy: the test plays a storage that checks nothing. */
-export function bucketClient(bucket: LocalS3) {
+export function bucketClient(
+  bucket: Pick<LocalS3, 'url' | 'bucket' | 'region' | 'accessKeyId' | 'secretAccessKey'>,
+) {
   const client = new S3Client({
     region: bucket.region,
     endpoint: bucket.url,

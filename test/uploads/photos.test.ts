@@ -2,7 +2,7 @@
 // signs, both ways back from the bucket, replacing a photo, old uploads, and the bucket going away.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { buildTestApp } from '../support/app.ts';
+import { buildTestApp, webTestEnv } from '../support/app.ts';
 import { testBucket } from '../support/bucket.ts';
 import { jpegLike, png } from '../support/images.ts';
 import {
@@ -14,6 +14,7 @@ import {
   sendToBucket,
   signed,
 } from '../support/photos.ts';
+import { freePort, start, withTimeout } from '../support/process.ts';
 import { startProxy, throughProxy, type Proxy } from '../support/tcp-proxy.ts';
 
 const userIdOf = (key: string | undefined) => key?.split('/')[1] ?? '';
@@ -186,5 +187,33 @@ describe('the bucket goes away', () => {
     proxy.restore();
     const afterwards = await confirm(who, upload.id).expect(200);
     assert.equal(afterwards.body.photo.type, 'image/png');
+  });
+});
+
+describe('startup', () => {
+  test('a bucket that is not there, or a server that does not answer, stops web with exit 1 and says what to check', async () => {
+    const server = await testBucket();
+    const env = await webTestEnv();
+    const closed = await freePort();
+    for (const [override, expected] of [
+      [
+        { S3_BUCKET: 'no-such-bucket' },
+        /cannot use the bucket "no-such-bucket" at http:\/\/127\.0\.0\.1:\d+: no such bucket/,
+      ],
+      [
+        { S3_ENDPOINT: `http://127.0.0.1:${closed}` },
+        new RegExp(`cannot use the bucket "${server.bucket}" at http://127\\.0\\.0\\.1:${closed}`),
+      ],
+    ] as const) {
+      const child = start(['src/server.ts'], {
+        ...env,
+        PORT: String(await freePort()),
+        ...override,
+      });
+      const { code } = await withTimeout(child.exited, 20_000, 'exit');
+      assert.equal(code, 1, child.output());
+      assert.match(child.output(), expected);
+      assert.match(child.output(), /Check S3_BUCKET, AWS_REGION and the AWS_\* keys/);
+    }
   });
 });
