@@ -1,11 +1,16 @@
 // Local stand-ins for the Heroku add-ons a step's app.json asks for, shaped like Heroku's, so the
 // pruned-slug check runs the release phase and every process against real services as on Heroku:
-// Postgres over TLS only, with a user and password in the URL; SMTP with STARTTLS and a login.
+// Postgres over TLS only, with a user and password in the URL; SMTP with STARTTLS and a login; a
+// bucket over HTTPS that checks each upload's signed policy.
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import knex from 'knex';
 import { startPgliteServer } from '../../scripts/dev/pglite.ts';
+import { startLocalS3, type LocalS3 } from '../../scripts/dev/s3-server.ts';
 import { startSmtpSink, type SmtpSink } from '../../scripts/dev/smtp-sink.ts';
-import { startTlsPostgresProxy, type Certificate } from './tls.ts';
+import { startTlsPostgresProxy, startTlsProxy, type Certificate } from './tls.ts';
 
 export interface AddonSpec {
   plan: string;
@@ -16,6 +21,8 @@ export interface ProvidedAddons {
   describe: string[];
   /** The mail provider's stand-in, when there is one: what the worker delivers lands here. */
   mailbox?: SmtpSink;
+  /** The bucket's stand-in, when there is one: where the browser's upload goes, over plain HTTP. */
+  bucket?: LocalS3;
   release(): Promise<void>;
 }
 
@@ -84,6 +91,29 @@ export async function provideAddons(
           `${plan} → a local SMTP server with STARTTLS and a login, as MAILGUN_SMTP_* variables`,
         );
         releases.push(() => sink.stop());
+      } else if (service === 'bucketeer') {
+        // A real bucket's address is public HTTPS; this one's certificate is trusted like the others.
+        const directory = await mkdtemp(path.join(tmpdir(), 'verify-s3-'));
+        const s3 = await startLocalS3({ directory, allowedOrigins: [] });
+        const https = await startTlsProxy({ host: '127.0.0.1', port: s3.port }, certificate);
+        provided.bucket = s3;
+        releases.push(async () => {
+          await s3.stop();
+          await rm(directory, { recursive: true, force: true });
+        });
+        releases.push(() => https.close());
+        // The add-on's own variables, so the slug proves the app reads them; S3_ENDPOINT is the one
+        // addition a real Bucketeer bucket does not need.
+        Object.assign(provided.env, {
+          BUCKETEER_BUCKET_NAME: s3.bucket,
+          BUCKETEER_AWS_REGION: s3.region,
+          BUCKETEER_AWS_ACCESS_KEY_ID: s3.accessKeyId,
+          BUCKETEER_AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+          S3_ENDPOINT: `https://127.0.0.1:${https.port}`,
+        });
+        provided.describe.push(
+          `${plan} → a local S3 server over HTTPS that checks each upload's policy, as BUCKETEER_* variables`,
+        );
       } else {
         throw new Error(
           `app.json asks for the add-on "${plan}", which verify cannot stand in for yet: add it to tools/workshop/addons.ts`,

@@ -1,11 +1,12 @@
 // TLS as Heroku's backing services speak it, for the pruned-slug check: a certificate of no public
-// authority, and Postgres that takes TLS connections only (the SSLRequest handshake, then TLS).
+// authority, Postgres that takes TLS connections only (the SSLRequest handshake, then TLS), and
+// HTTPS in front of a plain HTTP server.
 import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { TLSSocket } from 'node:tls';
+import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { generate } from 'selfsigned';
 
 export interface Certificate {
@@ -100,6 +101,38 @@ export async function startTlsPostgresProxy(
       });
     };
     client.once('data', onRequest);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the TLS proxy has no port');
+  return {
+    port: address.port,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+/** Listens with TLS (the certificate given) and forwards the decrypted bytes to `upstream`: HTTPS in front of HTTP. */
+export async function startTlsProxy(
+  upstream: { host: string; port: number },
+  certificate: Certificate,
+): Promise<TlsProxy> {
+  const sockets = new Set<Socket>();
+  const server = createTlsServer({ key: certificate.key, cert: certificate.cert }, (secure) => {
+    const backend = connect(upstream.port, upstream.host);
+    for (const socket of [secure, backend]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => {
+        secure.destroy();
+        backend.destroy();
+      });
+    }
+    secure.pipe(backend).pipe(secure);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -7,7 +7,8 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { provideAddons, type AddonSpec } from './addons.ts';
+import { provideAddons, type AddonSpec, type ProvidedAddons } from './addons.ts';
+import type { LocalS3 } from '../../scripts/dev/s3-server.ts';
 import type { SmtpSink } from '../../scripts/dev/smtp-sink.ts';
 import { localCertificate } from './tls.ts';
 import { appJsonProblems } from './app-json-schema.ts';
@@ -129,7 +130,7 @@ async function checkSlug(dir: string, tag: string, options: VerifyOptions) {
   try {
     for (const line of addons.describe) options.log(`${tag}: add-on ${line}`);
     const env = { ...herokuEnv, ...addons.env, NODE_EXTRA_CA_CERTS: certificate.file };
-    await runSlug(dir, tag, env, addons.mailbox, options);
+    await runSlug(dir, tag, env, addons, options);
   } finally {
     await addons.release();
   }
@@ -139,7 +140,7 @@ async function runSlug(
   dir: string,
   tag: string,
   herokuEnv: Record<string, string>,
-  mailbox: SmtpSink | undefined,
+  { mailbox, bucket }: Pick<ProvidedAddons, 'mailbox' | 'bucket'>,
   options: VerifyOptions,
 ) {
   const port = await freePort();
@@ -167,7 +168,7 @@ async function runSlug(
   if (!web) throw new Error(`${tag}: the Procfile has no web process`);
   try {
     await checkServer(tag, ['sh', '-c', `exec ${web}`], dir, env, port, true, options, () =>
-      visitThroughRouter(tag, port, others.length > 0 ? mailbox : undefined, options),
+      visitThroughRouter(tag, port, others.length > 0 ? mailbox : undefined, bucket, options),
     );
     await checkServer(tag, ['npm', 'start', '--silent'], dir, env, port, false, options);
   } finally {
@@ -270,6 +271,7 @@ async function visitThroughRouter(
   tag: string,
   port: number,
   mailbox: SmtpSink | undefined,
+  bucket: LocalS3 | undefined,
   options: VerifyOptions,
 ) {
   const base = `http://127.0.0.1:${port}`;
@@ -320,6 +322,10 @@ async function visitThroughRouter(
     );
   }
   options.log(`${tag}: signed up behind the router (https): Secure cookies, a private page`);
+  if (bucket) {
+    const visit = { base, headers: { ...router, Cookie: session.split(';')[0]! }, page: mine };
+    await uploadPhoto(tag, visit, bucket, options);
+  }
   if (!mailbox) return;
   const [mail] = await mailbox.waitFor(1, 20_000);
   if (mail?.envelope.to[0] !== email) {
@@ -328,6 +334,77 @@ async function visitThroughRouter(
     );
   }
   options.log(`${tag}: the worker delivered the welcome email over STARTTLS with a login`);
+}
+
+// A 1×1 PNG: what the photo check reads is its first bytes.
+const TINY_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGOYMGECAANkAbHtuOatAAAAAElFTkSuQmCC',
+  'base64',
+);
+
+/**
+ * The photo on "my page", as the page's script does it: an upload signed by the slug, the file posted
+ * to the bucket, a confirm that makes the slug check it over HTTPS; then the photo's link is served
+ * as an image.
+ */
+async function uploadPhoto(
+  tag: string,
+  visit: { base: string; headers: Record<string, string>; page: string },
+  bucket: LocalS3,
+  options: VerifyOptions,
+) {
+  const csrf = /data-csrf="([^"]+)"/.exec(visit.page)?.[1];
+  if (!csrf) throw new Error(`${tag}: my page has no photo form`);
+  const ask = (path: string, fields: Record<string, string>) =>
+    fetch(`${visit.base}${path}`, {
+      method: 'POST',
+      headers: {
+        ...visit.headers,
+        Accept: 'application/json',
+        'X-CSRF-Token': csrf,
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams(fields).toString(),
+    });
+  const signed = await ask('/me/photo/uploads', { type: 'image/png' });
+  const upload = (await signed.json()) as {
+    id: string;
+    url: string;
+    fields: Record<string, string>;
+  };
+  if (signed.status !== 201 || !upload.url.startsWith('https://')) {
+    throw new Error(
+      `${tag}: signing an upload answered ${signed.status}: ${JSON.stringify(upload)}`,
+    );
+  }
+  // The browser's leg goes straight to the bucket's server: it needs no certificate of ours.
+  const form = new FormData();
+  for (const [name, value] of Object.entries(upload.fields)) form.append(name, value);
+  form.append('file', new Blob([new Uint8Array(TINY_PNG)], { type: 'image/png' }), 'photo.png');
+  const stored = await fetch(`${bucket.url}/${bucket.bucket}`, { method: 'POST', body: form });
+  if (stored.status !== 204) {
+    throw new Error(
+      `${tag}: the bucket answered the upload ${stored.status}: ${await stored.text()}`,
+    );
+  }
+  const confirmed = await ask('/me/photo/confirm', { upload: upload.id });
+  const body = (await confirmed.json()) as { photo?: { url: string } };
+  if (confirmed.status !== 200 || !body.photo) {
+    throw new Error(
+      `${tag}: confirming the photo answered ${confirmed.status}: ${JSON.stringify(body)}`,
+    );
+  }
+  const link = new URL(body.photo.url);
+  const image = await fetch(`${bucket.url}${link.pathname}${link.search}`);
+  await image.arrayBuffer();
+  if (image.status !== 200 || image.headers.get('content-type') !== 'image/png') {
+    throw new Error(
+      `${tag}: the photo's link answered ${image.status} ${image.headers.get('content-type')}`,
+    );
+  }
+  options.log(
+    `${tag}: uploaded a photo straight to the bucket; the slug checked it over HTTPS and links to it`,
+  );
 }
 
 /**
