@@ -13,6 +13,7 @@ import {
   tagShas,
   writeRepository,
 } from '../../tools/workshop/git-writer.ts';
+import { withoutKeys } from '../../tools/workshop/json-keys.ts';
 import { readCommit, type Tree } from '../../tools/workshop/source.ts';
 import { FILES, fixtureRepo, git } from './fixture.ts';
 
@@ -303,4 +304,22 @@ test('--repository sets app.json’s repository in every step, for the Heroku Bu
     };
     assert.equal(appJson.repository, 'https://example.com/acme/workshop');
   }
+});
+
+test('several elements of one array leave an earlier step, whatever their order in the manifest', () => {
+  const addons = [{ plan: 'db:one' }, { plan: 'mail:two' }, { plan: 'files:three' }, 'cache:four'];
+  const kept = withoutKeys('app.json', { addons }, [
+    '/addons/mail:two',
+    '/addons/cache:four',
+    '/addons/files:three',
+  ]);
+  assert.deepEqual(kept, { addons: [{ plan: 'db:one' }] });
+  assert.deepEqual(
+    withoutKeys('app.json', { env: { A: 1 }, addons }, [
+      '/addons/mail:two',
+      '/env/A',
+      '/addons/files:three',
+    ]),
+    { env: {}, addons: [{ plan: 'db:one' }, 'cache:four'] },
+  );
 });

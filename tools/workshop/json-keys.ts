@@ -67,13 +67,14 @@ export function withoutKeys(file: string, root: JsonValue, paths: readonly strin
     if (!location) throw new JsonKeyError(file, path, 'matches nothing in the source');
     return location;
   });
-  // Remove array elements from the highest index down so earlier indexes stay valid.
-  const ordered = [...locations].sort((a, b) =>
-    typeof a.key === 'number' && typeof b.key === 'number' ? b.key - a.key : 0,
-  );
-  for (const { parent, key } of ordered) {
-    if (Array.isArray(parent)) parent.splice(key as number, 1);
-    else delete parent[key as string];
+  // Object keys first; then array elements from the highest index down, so that the indexes still
+  // to remove stay valid (a comparator that ranks only some pairs would not order them all).
+  for (const { parent, key } of locations) {
+    if (!Array.isArray(parent)) delete parent[key as string];
+  }
+  const elements = locations.filter((location) => Array.isArray(location.parent));
+  for (const { parent, key } of elements.sort((a, b) => (b.key as number) - (a.key as number))) {
+    (parent as JsonValue[]).splice(key as number, 1);
   }
   return copy;
 }
