@@ -47,10 +47,11 @@ async function signUpAs(page: Page, name: string) {
 async function shownPhoto(page: Page) {
   const photo = page.getByRole('img', { name: 'Your profile photo' });
   await photo.waitFor({ state: 'visible' });
-  await page.waitForFunction(() => {
-    const img = document.querySelector<HTMLImageElement>('img[data-photo]');
-    return img !== null && img.complete && img.naturalWidth > 0;
-  });
+  // Browser code as text: the tests are type-checked without the DOM's types.
+  await page.waitForFunction(
+    "(() => { const img = document.querySelector('img[data-photo]');" +
+      ' return img !== null && img.complete && img.naturalWidth > 0; })()',
+  );
   return photo;
 }
 
@@ -64,14 +65,14 @@ test(
       if (/Content.Security.Policy|CORS/i.test(message.text())) refused.push(message.text());
     });
     await signUpAs(page, 'Juno');
-    await page.evaluate(() => {
-      // The progress bar's highest value, kept on another element: the bar hides once the upload is done.
-      const bar = document.querySelector('progress')!;
+    // The progress bar's highest value, kept on another element: the bar hides once the upload is done.
+    await page.evaluate(`(() => {
+      const bar = document.querySelector('progress');
       new MutationObserver(() => {
         const seen = Number(document.body.dataset.highestProgress ?? 0);
         document.body.dataset.highestProgress = String(Math.max(seen, bar.value));
       }).observe(bar, { attributeFilter: ['value'] });
-    });
+    })()`);
     const navigations: string[] = [];
     page.on('framenavigated', (frame) => navigations.push(frame.url()));
 
