@@ -28,9 +28,9 @@ export const accountsModule: AppModule = {
     const users = createUsersRepo(deps.db);
     const accounts = createAccounts(deps, users);
     // What other features show on "my page", in order.
-    const myPageSections: MyPageSection[] = [
-      photoSection(deps), // @step 4+
-    ];
+    const myPageSections: Record<string, MyPageSection> = {
+      photo: photoSection(deps), // @step 4+
+    };
 
     const show = (
       req: Request,
@@ -94,7 +94,9 @@ export const accountsModule: AppModule = {
       const id = req.session.user?.id;
       const user = id ? await users.findById(id) : undefined;
       if (!user) return res.redirect(303, '/login');
-      const sections = await Promise.all(myPageSections.map((section) => section(req, user)));
+      const sections = await Promise.all(
+        Object.values(myPageSections).map((section) => section(req, user)),
+      );
       res.send(page(res.locals, 'My page', myPageView(user, sections)));
     });
 
