@@ -106,6 +106,16 @@ export function createPhotosRepo(db: Db) {
       });
     },
 
+    /** Pending uploads that expired before `before`, oldest first, at most `limit` of them. */
+    async expiredPending(before: Date, limit: number): Promise<Upload[]> {
+      const rows = await db<UploadRow>('photo_uploads')
+        .where({ status: 'pending' })
+        .andWhere('expires_at', '<', before)
+        .orderBy('expires_at')
+        .limit(limit);
+      return rows.map(toUpload);
+    },
+
     /** Marks a pending upload as refused, so that it can never be confirmed again. */
     async reject(upload: Upload, because: string): Promise<void> {
       await db('photo_uploads')

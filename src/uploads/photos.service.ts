@@ -17,8 +17,8 @@ import { createPhotosRepo, type Upload } from './photos.repo.ts';
 export const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
 /** How long a signed upload may start; S3 refuses it afterwards. */
 export const UPLOAD_SECONDS = 5 * 60;
-// An upload that started in time may still be arriving on a slow line: its confirm is accepted this long after.
-const CONFIRM_GRACE_MS = 15 * 60 * 1000;
+/** An upload that started in time may still be arriving on a slow line: its confirm is accepted this long after. */
+export const CONFIRM_GRACE_MS = 15 * 60 * 1000;
 /** How long a photo's link works; pages that show it are never cached. */
 const PHOTO_LINK_SECONDS = 10 * 60;
 
@@ -45,7 +45,7 @@ export interface Photo {
 
 // Uploads land under pending/, which a lifecycle rule empties; photos are copied under photos/.
 const pendingKey = (userId: string, id: string) => `pending/${userId}/${id}`;
-const photoKey = (userId: string, id: string, type: PhotoType) =>
+export const photoKeyOf = (userId: string, id: string, type: PhotoType) =>
   `photos/${userId}/${id}.${PHOTO_TYPES[type].extension}`;
 
 export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
@@ -159,7 +159,7 @@ export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
         );
       }
 
-      const key = photoKey(userId, upload.id, type);
+      const key = photoKeyOf(userId, upload.id, type);
       await bucket.copy(upload.pendingKey, key, type);
       const attached = await uploads.attach(upload, { key, type, size: stored.size }, now());
       if (!attached) {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildTestApp, webTestEnv } from '../support/app.ts';
+import { sweepExpiredUploads } from '../../src/uploads/photos.cleanup.ts';
 import { testBucket } from '../support/bucket.ts';
 import { jpegLike, png } from '../support/images.ts';
 import {
@@ -151,6 +152,30 @@ describe('an upload left unconfirmed', () => {
     assert.match(late.body.error.message, /too old/);
     assert.deepEqual(await bucket.keys(upload.fields.key), []);
     assert.equal((await confirm(who, upload.id)).status, 410);
+  });
+});
+
+describe('the sweep a scheduled job runs', () => {
+  test('closes uploads never confirmed and deletes what they left, and leaves live ones alone', async () => {
+    let now = Date.now();
+    const built = await buildTestApp({}, () => new Date(now));
+    const bucket = bucketClient(await testBucket());
+    const who = await participant(built.app);
+    const abandoned = await signed(who, 'image/png');
+    await sendToBucket(abandoned, png(2, 2), { type: 'image/png' });
+    const never = await signed(who, 'image/png');
+
+    now += 21 * 60_000;
+    const live = await signed(who, 'image/png');
+    await sendToBucket(live, png(2, 2), { type: 'image/png' });
+    const deps = { ...built.deps, now: () => new Date(now) };
+    // Two signed here, and one for the plain form when the participant's page was shown.
+    assert.deepEqual(await sweepExpiredUploads(deps, 1), { closed: 3 });
+    assert.deepEqual(await sweepExpiredUploads(deps), { closed: 0 }, 'a second run finds nothing');
+
+    assert.deepEqual(await bucket.keys(abandoned.fields.key), []);
+    assert.equal((await confirm(who, never.id)).status, 410);
+    await confirm(who, live.id).expect(200);
   });
 });
 

@@ -1,0 +1,40 @@
+// Uploads that were signed but never confirmed: their rows are closed and any object they left is
+// deleted. The bucket's lifecycle rule on pending/ does the same for objects alone; this also works
+// where no such rule can be set (the local server), and is what a scheduled job calls.
+import type { Upload } from './photos.repo.ts';
+import { createPhotosRepo } from './photos.repo.ts';
+import { CONFIRM_GRACE_MS, photoKeyOf, type PhotosDeps } from './photos.service.ts';
+
+export interface SweepResult {
+  closed: number;
+}
+
+/** Closes up to `batch` expired uploads at a time until none is left; safe to run twice at once. */
+export async function sweepExpiredUploads(
+  { db, bucket, now }: PhotosDeps,
+  batch = 100,
+): Promise<SweepResult> {
+  const uploads = createPhotosRepo(db);
+  let closed = 0;
+  for (;;) {
+    const expired = await uploads.expiredPending(
+      new Date(now().getTime() - CONFIRM_GRACE_MS),
+      batch,
+    );
+    for (const upload of expired) {
+      // The object first: should this fail, the row stays pending and the next run tries again.
+      await bucket.delete(upload.pendingKey);
+      await deleteCopyOf(upload, bucket.delete);
+      await uploads.reject(upload, 'never confirmed');
+      closed += 1;
+    }
+    if (expired.length < batch) return { closed };
+  }
+}
+
+/** A confirm that copied the photo and then failed to record it leaves a copy under photos/. */
+async function deleteCopyOf(upload: Upload, remove: (key: string) => Promise<void>) {
+  for (const type of ['image/jpeg', 'image/png', 'image/webp'] as const) {
+    await remove(photoKeyOf(upload.userId, upload.id, type));
+  }
+}
