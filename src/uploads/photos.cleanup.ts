@@ -24,7 +24,7 @@ export async function sweepExpiredUploads(
     for (const upload of expired) {
       // The object first: should this fail, the row stays pending and the next run tries again.
       await bucket.delete(upload.pendingKey);
-      await deleteCopyOf(upload, bucket.delete);
+      await deleteCopyOf(upload, (key) => bucket.delete(key));
       await uploads.reject(upload, 'never confirmed');
       closed += 1;
     }
