@@ -28,6 +28,7 @@ function enhance(form) {
 
     button.disabled = true;
     try {
+      // #region flow
       say('Preparing the upload…');
       const upload = await post(form.dataset.presign, { type: file.type });
       say('Uploading…');
@@ -40,6 +41,7 @@ function enhance(form) {
       show(photo);
       form.reset();
       say('Your new photo is on your page.');
+      // #endregion
     } catch (err) {
       say(err.message, true);
     } finally {

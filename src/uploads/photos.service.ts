@@ -81,6 +81,7 @@ export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
       if (type !== undefined && !isPhotoType(type)) {
         throw new HttpError(415, `A photo must be a ${TYPE_NAMES} image.`);
       }
+      // #region issue
       const id = randomUUID();
       const key = pendingKey(userId, id);
       const expiresAt = new Date(now().getTime() + UPLOAD_SECONDS * 1000);
@@ -93,6 +94,7 @@ export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
         ...(options.returnTo ? { redirectTo: options.returnTo(id) } : {}),
       });
       return { id, ...post, expiresAt };
+      // #endregion
     },
 
     /**
@@ -149,6 +151,7 @@ export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
           'The file arrived with data we did not sign for. Nothing was saved.',
         );
       }
+      // #region sniff
       // The type is what the bytes say, never only what the browser declared.
       const type = sniffPhotoType(await bucket.firstBytes(upload.pendingKey, SNIFF_BYTES));
       if (!type || (upload.declaredType !== null && type !== upload.declaredType)) {
@@ -158,7 +161,9 @@ export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
           `That file is not a ${TYPE_NAMES} image, whatever its name says. Nothing was saved.`,
         );
       }
+      // #endregion
 
+      // #region keep
       const key = photoKeyOf(userId, upload.id, type);
       await bucket.copy(upload.pendingKey, key, type);
       const attached = await uploads.attach(upload, { key, type, size: stored.size }, now());
@@ -171,6 +176,7 @@ export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
       await discard(upload.pendingKey);
       if (attached.previous?.photoKey) await discard(attached.previous.photoKey);
       return { url: await bucket.presignGet(key, type, PHOTO_LINK_SECONDS), type };
+      // #endregion
     },
 
     /** The user's photo with a short-lived link to it, or undefined. */
