@@ -103,7 +103,9 @@ export function openBucket(settings: S3Settings, services: BackingServices): Buc
     ...(settings.endpoint ? { endpoint: settings.endpoint, forcePathStyle: true } : {}),
     // A visitor is waiting: two tries, each given seconds rather than the SDK's open-ended default.
     maxAttempts: 2,
-    // Plain links: no checksum parameters in presigned GETs (the app reads whole objects nowhere).
+    // Checksums only where S3 requires them: presigned links then carry no checksum parameters, and the
+    // app reads no whole object whose checksum it could check.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000 },
   });

@@ -6,16 +6,22 @@ import { createPhotosRepo } from './photos.repo.ts';
 import { CONFIRM_GRACE_MS, photoKeyOf, type PhotosDeps } from './photos.service.ts';
 
 export interface SweepResult {
+  /** Uploads never confirmed, now closed. */
   closed: number;
+  /** Former photos whose object was left behind, now deleted. */
+  deleted: number;
 }
 
-/** Closes up to `batch` expired uploads at a time until none is left; safe to run twice at once. */
+/**
+ * Closes expired uploads and deletes the objects of former photos that a failed delete left behind,
+ * `batch` at a time until none is left; safe to run twice at once.
+ */
 export async function sweepExpiredUploads(
   { db, bucket, now }: PhotosDeps,
   batch = 100,
 ): Promise<SweepResult> {
   const uploads = createPhotosRepo(db);
-  let closed = 0;
+  const result: SweepResult = { closed: 0, deleted: 0 };
   for (;;) {
     const expired = await uploads.expiredPending(
       new Date(now().getTime() - CONFIRM_GRACE_MS),
@@ -26,9 +32,18 @@ export async function sweepExpiredUploads(
       await bucket.delete(upload.pendingKey);
       await deleteCopyOf(upload, (key) => bucket.delete(key));
       await uploads.reject(upload, 'never confirmed');
-      closed += 1;
+      result.closed += 1;
     }
-    if (expired.length < batch) return { closed };
+    if (expired.length < batch) break;
+  }
+  for (;;) {
+    const former = await uploads.replacedWithObject(batch);
+    for (const upload of former) {
+      await bucket.delete(upload.photoKey!);
+      await uploads.objectGone(upload);
+      result.deleted += 1;
+    }
+    if (former.length < batch) return result;
   }
 }
 

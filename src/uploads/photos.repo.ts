@@ -116,6 +116,23 @@ export function createPhotosRepo(db: Db) {
       return rows.map(toUpload);
     },
 
+    /** Former photos whose object may still be in the bucket (deleting it failed), at most `limit`. */
+    async replacedWithObject(limit: number): Promise<Upload[]> {
+      const rows = await db<UploadRow>('photo_uploads')
+        .where({ status: 'replaced' })
+        .whereNotNull('photo_key')
+        .orderBy('confirmed_at')
+        .limit(limit);
+      return rows.map(toUpload);
+    },
+
+    /** Notes that a former photo's object has been deleted. */
+    async objectGone(upload: Upload): Promise<void> {
+      await db('photo_uploads')
+        .where({ id: upload.id, status: 'replaced' })
+        .update({ photo_key: null });
+    },
+
     /** Marks a pending upload as refused, so that it can never be confirmed again. */
     async reject(upload: Upload, because: string): Promise<void> {
       await db('photo_uploads')

@@ -51,12 +51,17 @@ export const photoKeyOf = (userId: string, id: string, type: PhotoType) =>
 export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
   const uploads = createPhotosRepo(db);
 
-  /** Deletes what cannot be kept: a failure here is logged, and the bucket's lifecycle rule remains. */
-  const discard = async (key: string) => {
+  /**
+   * Deletes what cannot be kept. A failure is logged, not thrown: the participant's request has done its
+   * work, and the sweep (or, under pending/, the bucket's lifecycle rule) deletes the object later.
+   */
+  const discard = async (key: string): Promise<boolean> => {
     try {
       await bucket.delete(key);
+      return true;
     } catch (err) {
-      logger.warn({ err, key }, 'could not delete an unused object; the lifecycle rule will');
+      logger.warn({ err, key }, 'could not delete an unused object; the sweep will');
+      return false;
     }
   };
 
@@ -81,7 +86,6 @@ export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
       if (type !== undefined && !isPhotoType(type)) {
         throw new HttpError(415, `A photo must be a ${TYPE_NAMES} image.`);
       }
-      // #region issue
       const id = randomUUID();
       const key = pendingKey(userId, id);
       const expiresAt = new Date(now().getTime() + UPLOAD_SECONDS * 1000);
@@ -94,7 +98,6 @@ export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
         ...(options.returnTo ? { redirectTo: options.returnTo(id) } : {}),
       });
       return { id, ...post, expiresAt };
-      // #endregion
     },
 
     /**
@@ -174,7 +177,9 @@ export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
         );
       }
       await discard(upload.pendingKey);
-      if (attached.previous?.photoKey) await discard(attached.previous.photoKey);
+      const previous = attached.previous;
+      if (previous?.photoKey && (await discard(previous.photoKey)))
+        await uploads.objectGone(previous);
       return { url: await bucket.presignGet(key, type, PHOTO_LINK_SECONDS), type };
       // #endregion
     },

@@ -109,7 +109,7 @@ describe('a photo from the page', () => {
 
     const userId = userIdOf(second.fields.key);
     assert.deepEqual(await bucket.keys(`photos/${userId}/`), [`photos/${userId}/${second.id}.jpg`]);
-    const rows: Array<{ id: string; status: string }> = await built.deps
+    const rows: Array<{ id: string; status: string; photo_key: string | null }> = await built.deps
       .db('photo_uploads')
       .where({ user_id: userId })
       .orderBy('created_at');
@@ -117,6 +117,7 @@ describe('a photo from the page', () => {
       rows.filter((row) => row.id === first.id || row.id === second.id).map((row) => row.status),
       ['replaced', 'attached'],
     );
+    assert.equal(rows.find((row) => row.id === first.id)?.photo_key, null, 'its object is gone');
   });
 
   test('the pages let the browser use the bucket’s origin for the form, the upload and the image, and nothing else', async () => {
@@ -172,7 +173,11 @@ describe('the sweep a scheduled job runs', () => {
     // Two signed here, one for the plain form of the participant's page, and those of other tests.
     const { closed } = await sweepExpiredUploads(deps, 2);
     assert.ok(closed >= 3, `closed ${closed}`);
-    assert.deepEqual(await sweepExpiredUploads(deps), { closed: 0 }, 'a second run finds nothing');
+    assert.deepEqual(
+      await sweepExpiredUploads(deps),
+      { closed: 0, deleted: 0 },
+      'a second run finds nothing',
+    );
     const states = await built.deps
       .db('photo_uploads')
       .whereIn('id', [abandoned.id, never.id, live.id])
@@ -185,6 +190,29 @@ describe('the sweep a scheduled job runs', () => {
     assert.deepEqual(await bucket.keys(abandoned.fields.key), []);
     assert.equal((await confirm(who, never.id)).status, 410);
     await confirm(who, live.id).expect(200);
+  });
+
+  test('deletes the object of a former photo that a failed delete left behind', async () => {
+    const built = await buildTestApp();
+    const bucket = bucketClient(await testBucket());
+    const who = await participant(built.app);
+    const first = await signed(who, 'image/png');
+    await sendToBucket(first, png(2, 2), { type: 'image/png' });
+    await confirm(who, first.id).expect(200);
+    const second = await signed(who, 'image/png');
+    await sendToBucket(second, png(3, 3), { type: 'image/png' });
+    await confirm(who, second.id).expect(200);
+    // As if the bucket had failed to delete the first photo when the second replaced it.
+    const userId = userIdOf(first.fields.key);
+    const left = `photos/${userId}/${first.id}.png`;
+    await bucket.put(left, png(2, 2), 'image/png');
+    await built.deps.db('photo_uploads').where({ id: first.id }).update({ photo_key: left });
+
+    const { deleted } = await sweepExpiredUploads(built.deps);
+    assert.ok(deleted >= 1, `deleted ${deleted}`);
+    assert.deepEqual(await bucket.keys(`photos/${userId}/`), [`photos/${userId}/${second.id}.png`]);
+    const row = await built.deps.db('photo_uploads').where({ id: first.id }).first();
+    assert.equal(row.photo_key, null);
   });
 });
 
