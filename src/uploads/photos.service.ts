@@ -86,6 +86,7 @@ export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
       if (type !== undefined && !isPhotoType(type)) {
         throw new HttpError(415, `A photo must be a ${TYPE_NAMES} image.`);
       }
+      // #region issue
       const id = randomUUID();
       const key = pendingKey(userId, id);
       const expiresAt = new Date(now().getTime() + UPLOAD_SECONDS * 1000);
@@ -98,6 +99,7 @@ export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
         ...(options.returnTo ? { redirectTo: options.returnTo(id) } : {}),
       });
       return { id, ...post, expiresAt };
+      // #endregion
     },
 
     /**
