@@ -102,18 +102,7 @@ export async function startTlsPostgresProxy(
     };
     client.once('data', onRequest);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the TLS proxy has no port');
-  return {
-    port: address.port,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-      await once(server, 'close');
-    },
-  };
+  return listenLocally(server, sockets);
 }
 
 /** Listens with TLS (the certificate given) and forwards the decrypted bytes to `upstream`: HTTPS in front of HTTP. */
@@ -134,6 +123,11 @@ export async function startTlsProxy(
     }
     secure.pipe(backend).pipe(secure);
   });
+  return listenLocally(server, sockets);
+}
+
+/** Listens on a free local port; close() also ends the connections still open. */
+async function listenLocally(server: Server, sockets: Set<Socket>): Promise<TlsProxy> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const address = server.address();
