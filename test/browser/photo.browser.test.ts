@@ -47,11 +47,15 @@ async function signUpAs(page: Page, name: string) {
 async function shownPhoto(page: Page) {
   const photo = page.getByRole('img', { name: 'Your profile photo' });
   await photo.waitFor({ state: 'visible' });
-  // Browser code as text: the tests are type-checked without the DOM's types.
-  await page.waitForFunction(
+  // Browser code as text (the tests are type-checked without the DOM's types), polled from here: the page's
+  // CSP forbids the eval that waitForFunction would need.
+  const loaded =
     "(() => { const img = document.querySelector('img[data-photo]');" +
-      ' return img !== null && img.complete && img.naturalWidth > 0; })()',
-  );
+    ' return img !== null && img.complete && img.naturalWidth > 0; })()';
+  for (const started = Date.now(); !(await page.evaluate(loaded));) {
+    if (Date.now() - started > 10_000) throw new Error('the photo did not load within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   return photo;
 }
 
