@@ -1,0 +1,138 @@
+// What a flood of wrong passwords does to everyone else: the latency of a static file and of a real
+// login while 150 guesses arrive at 13 a second, as ratios to the same requests at rest, measured in
+// the same run against `npm run dev -- web` (the app with its local stand-ins, fresh data).
+//   npm run bench:login [-- --rate 13 --guesses 150]
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: { rate: { type: 'string', default: '13' }, guesses: { type: 'string', default: '150' } },
+});
+const rate = Number(values.rate);
+const guesses = Number(values.guesses);
+const say = (line: string) => console.log(`[bench] ${line}`);
+const root = path.resolve(import.meta.dirname, '..');
+
+const port = await new Promise<number>((resolve) => {
+  const probe = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = probe.address() as { port: number };
+    probe.close(() => resolve(port));
+  });
+});
+const base = `http://127.0.0.1:${port}`;
+const data = await mkdtemp(path.join(tmpdir(), 'bench-login-'));
+say(`starting npm run dev -- web on port ${port} (data in ${data}) …`);
+const dev = spawn(process.execPath, ['scripts/dev.ts', 'web'], {
+  cwd: root,
+  env: { ...process.env, PORT: String(port), DEV_DATA_DIR: data, LOG_LEVEL: 'warn' },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+let output = '';
+dev.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+dev.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+try {
+  for (const started = Date.now(); !/ready in \d+ ms/.test(output);) {
+    if (dev.exitCode !== null || Date.now() - started > 60_000) {
+      throw new Error(`npm run dev did not get ready:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  // One form token and its cookie serve every login post of this run.
+  const form = await fetch(`${base}/signup`);
+  const cookie = (form.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+  const post = (pathname: string, fields: Record<string, string>) =>
+    fetch(`${base}${pathname}`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...fields, _csrf: token }),
+    }).then(async (res) => {
+      await res.arrayBuffer();
+      return res.status;
+    });
+  const account = { email: 'bench@example.com', password: 'the bench password' };
+  if ((await post('/signup', { ...account, displayName: 'Bench' })) !== 303) {
+    throw new Error('the bench could not sign up');
+  }
+
+  const timed = async (work: () => Promise<unknown>) => {
+    const started = performance.now();
+    await work();
+    return performance.now() - started;
+  };
+  const css = () => fetch(`${base}/assets/site.css`).then((res) => res.arrayBuffer());
+  const login = () => post('/login', account);
+  const percentile = (values: number[], q: number) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  };
+  /** Static file requests one after another until `until` settles, and one real login halfway. */
+  const sample = async (label: string, until: Promise<unknown>, halfway: number) => {
+    let done = false;
+    void until.then(() => (done = true));
+    const files: number[] = [];
+    const real = new Promise<number>((resolve) =>
+      setTimeout(() => void timed(login).then(resolve), halfway),
+    );
+    while (!done || files.length < 40) {
+      files.push(await timed(css));
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const result = {
+      median: percentile(files, 0.5),
+      p95: percentile(files, 0.95),
+      login: await real,
+    };
+    say(
+      `${label}: site.css median ${result.median.toFixed(1)} ms, p95 ${result.p95.toFixed(1)} ms ` +
+        `(${files.length} requests); a real login ${result.login.toFixed(0)} ms`,
+    );
+    return result;
+  };
+
+  for (let i = 0; i < 20; i++) await timed(css);
+  await timed(login);
+  const rest = await sample('at rest', Promise.resolve(), 0);
+
+  say(`flood: ${guesses} wrong passwords at ${rate} a second …`);
+  const statuses: number[] = [];
+  const answered: number[] = [];
+  const flood = (async () => {
+    const sent: Promise<void>[] = [];
+    for (let i = 0; i < guesses; i++) {
+      sent.push(
+        timed(() =>
+          post('/login', { email: account.email, password: `guess ${i}` }).then((status) =>
+            statuses.push(status),
+          ),
+        ).then((ms) => void answered.push(ms)),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1000 / rate));
+    }
+    await Promise.all(sent);
+  })();
+  const busy = await sample('during the flood', flood, (guesses / rate) * 500);
+  say(
+    `a guess was answered in ${percentile(answered, 0.5).toFixed(0)} ms (median), ${percentile(answered, 0.95).toFixed(0)} ms (p95)`,
+  );
+  const counts = statuses.reduce<Record<number, number>>(
+    (all, s) => ({ ...all, [s]: (all[s] ?? 0) + 1 }),
+    {},
+  );
+  say(`the guesses were answered: ${JSON.stringify(counts)}`);
+  say(
+    `ratio flood/rest: site.css median ×${(busy.median / rest.median).toFixed(1)}, ` +
+      `p95 ×${(busy.p95 / rest.p95).toFixed(1)}; a real login ×${(busy.login / rest.login).toFixed(1)}`,
+  );
+} finally {
+  dev.kill('SIGINT');
+  await new Promise((resolve) => dev.once('exit', resolve));
+  await rm(data, { recursive: true, force: true });
+}
