@@ -97,5 +97,8 @@ function enhance(form) {
     img.src = photo.url;
     img.hidden = false;
     document.querySelector('[data-no-photo]')?.remove();
+    // The label's own text, as the page says it once there is a photo.
+    const label = input.closest('label')?.firstChild;
+    if (label?.nodeType === 3) label.textContent = 'Choose a new photo';
   }
 }

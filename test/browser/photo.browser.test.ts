@@ -105,7 +105,7 @@ test(
     assert.deepEqual(refused, [], 'nothing was blocked by CSP or CORS');
 
     // A file that is not an image is refused with a message on the page, and the photo stays.
-    await page.locator('input[type="file"]').setInputFiles({
+    await page.getByLabel('Choose a new photo').setInputFiles({
       name: 'notes.png',
       mimeType: 'image/png',
       buffer: Buffer.from('these are not pixels'),
