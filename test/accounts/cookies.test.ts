@@ -1,0 +1,90 @@
+// Session and form cookies a browser never sent: forged, malformed, for a session that does not exist,
+// too large, or twice. Each gets a 4xx or is treated as an anonymous visitor — never a 5xx, never a login.
+import assert from 'node:assert/strict';
+import { createHmac, randomBytes } from 'node:crypto';
+import { before, test } from 'node:test';
+import request from 'supertest';
+import { buildTestApp } from '../support/app.ts';
+import { agent, signUp } from '../support/forms.ts';
+
+const SECRET = randomBytes(32).toString('hex');
+let built: Awaited<ReturnType<typeof buildTestApp>>;
+let realSession: string;
+
+/** A cookie value signed as express-session signs its own: `s:` + id + `.` + HMAC-SHA256, unpadded. */
+const signed = (id: string, secret = SECRET) =>
+  `s:${id}.${createHmac('sha256', secret).update(id).digest('base64').replace(/=+$/, '')}`;
+
+before(async () => {
+  built = await buildTestApp({ SESSION_SECRET: SECRET });
+  const client = agent(built.app);
+  const res = await signUp(client, {
+    email: 'cookie@example.com',
+    displayName: 'Cookie',
+    password: 'cookie password',
+  });
+  realSession = /sid=([^;]+)/.exec(String(res.headers['set-cookie']))![1]!;
+});
+
+/** Each case's Cookie header, made once the real session exists. */
+const cases: Array<[string, () => string]> = [
+  [
+    'a real session id signed with another secret',
+    () => {
+      const id = decodeURIComponent(realSession).slice(2).split('.')[0]!;
+      return `sid=${encodeURIComponent(signed(id, 'x'.repeat(64)))}`;
+    },
+  ],
+  [
+    'a signed id of a session that does not exist',
+    () => `sid=${encodeURIComponent(signed('no-such-session'))}`,
+  ],
+  ['an unsigned id', () => 'sid=abc123'],
+  ['a signature cut short', () => `sid=${realSession.slice(0, -10)}`],
+  ['a broken percent-escape', () => 'sid=s%3A%E0%A4%A'],
+  ['an empty value', () => 'sid='],
+  ['two session cookies, the second real', () => `sid=s%3Aforged.x; sid=${realSession}`],
+  ['a 4 kB value', () => `sid=${'a'.repeat(4096)}`],
+  ['a forged form cookie', () => 'form=s%3Aforged.nope'],
+  ['control characters', () => 'sid=%00%0d%0a'],
+];
+
+for (const [name, cookieOf] of cases) {
+  test(`${name}: an anonymous visitor, no 5xx`, async () => {
+    const cookie = cookieOf();
+    const home = await request(built.app).get('/').set('Cookie', cookie);
+    assert.equal(home.status, 200);
+    const me = await request(built.app).get('/me').set('Cookie', cookie);
+    // Only the first cookie of a name counts: a forged one in front hides a real session too.
+    assert.equal(me.status, 303, `${name}: ${me.status}`);
+    assert.equal(me.headers.location, '/login');
+  });
+}
+
+test('a real session still works, so the cases above prove something', async () => {
+  const me = await request(built.app).get('/me').set('Cookie', `sid=${realSession}`);
+  assert.equal(me.status, 200);
+  assert.match(me.text, /Hello, Cookie/);
+});
+
+test('a Cookie header over Node’s 16 kB limit is refused with 431 before the app runs', async () => {
+  const res = await request(built.app)
+    .get('/')
+    .set('Cookie', `sid=${'a'.repeat(20_000)}`);
+  assert.equal(res.status, 431);
+});
+
+test('a forged session cookie beside a genuine form: log out ends nothing and answers as usual', async () => {
+  const form = await request(built.app).get('/login');
+  const formCookie = /form=([^;]+)/.exec(String(form.headers['set-cookie']))![1]!;
+  const token = /name="_csrf" value="([^"]+)"/.exec(form.text)![1]!;
+  const res = await request(built.app)
+    .post('/logout')
+    .set('Cookie', `sid=${encodeURIComponent(signed('no-such-session'))}; form=${formCookie}`)
+    .type('form')
+    .send({ _csrf: token });
+  assert.equal(res.status, 303);
+  assert.equal(res.headers.location, '/');
+  // The real session is untouched.
+  await request(built.app).get('/me').set('Cookie', `sid=${realSession}`).expect(200);
+});
