@@ -1,8 +1,8 @@
 // Uploads that were signed but never confirmed: their rows are closed and any object they left is
 // deleted. The bucket's lifecycle rule on pending/ does the same for objects alone; this also works
 // where no such rule can be set (the local server), and is what a scheduled job calls.
-import type { Upload } from './photos.repo.ts';
-import { createPhotosRepo } from './photos.repo.ts';
+import { PHOTO_TYPES, type PhotoType } from './image-types.ts';
+import { createPhotosRepo, type Upload } from './photos.repo.ts';
 import { CONFIRM_GRACE_MS, photoKeyOf, type PhotosDeps } from './photos.service.ts';
 
 export interface SweepResult {
@@ -49,7 +49,7 @@ export async function sweepExpiredUploads(
 
 /** A confirm that copied the photo and then failed to record it leaves a copy under photos/. */
 async function deleteCopyOf(upload: Upload, remove: (key: string) => Promise<void>) {
-  for (const type of ['image/jpeg', 'image/png', 'image/webp'] as const) {
+  for (const type of Object.keys(PHOTO_TYPES) as PhotoType[]) {
     await remove(photoKeyOf(upload.userId, upload.id, type));
   }
 }
