@@ -15,6 +15,7 @@ import { sessions } from './platform/session.ts';
 import { csrfProtection } from './web/csrf.ts';
 import { formBody } from './web/forms.ts';
 // @end
+import { servedBy } from './platform/cluster.ts'; // @step 5+
 
 const require = createRequire(import.meta.url);
 // The CSS framework ships inside node_modules, so the site works offline and needs no CDN.
@@ -51,6 +52,7 @@ export function createApp(
   // Heroku's router ends TLS and forwards the request: trust its one hop for the client's IP and protocol.
   app.set('trust proxy', 1);
   app.use(requestLogger(deps.logger));
+  app.use(servedBy(deps.config.dyno)); // @step 5+
   app.use((req, res, next) => {
     res.locals.siteName = deps.config.campaign.name;
     // "*" (OPTIONS *), "host:443" (CONNECT) and "http://host/" (proxies) name no page of this site.

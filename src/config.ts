@@ -58,11 +58,14 @@ const core = configPart({
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
     LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+    // Heroku names each process: web.1, web.2, worker.1, release.4512, scheduler.2010.
+    DYNO: z.string().max(64).optional(),
   },
   settings: (v, { production }) => ({
     env: v.NODE_ENV,
     production,
-    log: { level: v.LOG_LEVEL, pretty: v.LOG_FORMAT === 'pretty' },
+    dyno: v.DYNO,
+    log: { level: v.LOG_LEVEL, pretty: v.LOG_FORMAT === 'pretty', dyno: v.DYNO },
   }),
 });
 

@@ -9,12 +9,21 @@ import { webConfig } from './web/web.config.ts';
 import { databaseConfig } from './platform/db.config.ts';
 import { openDatabase } from './platform/db.ts';
 import { sessionConfig } from './platform/session.config.ts';
-import { createSessionStore } from './platform/session.ts';
+// @end
+// @step 2-4
+//~ import { createSessionStore } from './platform/session.ts';
 // @end
 import { emailConfig } from './email/email.config.ts'; // @step 3+
 // @step 4+
 import { s3Config } from './platform/s3.config.ts';
 import { openBucket } from './platform/s3.ts';
+// @end
+// @step 5+
+import { clusterConfig } from './platform/cluster.config.ts';
+import { createRateLimits } from './platform/rate-limits.ts';
+import { redisConfig } from './platform/redis.config.ts';
+import { sharedSessionStore } from './platform/redis-session.ts';
+import { openRedis } from './platform/redis.ts';
 // @end
 
 export const webParts = {
@@ -26,6 +35,10 @@ export const webParts = {
   // @end
   email: emailConfig, // @step 3+
   s3: s3Config, // @step 4+
+  // @step 5+
+  redis: redisConfig,
+  cluster: clusterConfig,
+  // @end
 };
 
 export type WebConfig = Config<typeof webParts>;
@@ -40,6 +53,7 @@ export interface DepsOverrides {
 export async function createDeps(config: WebConfig, overrides: DepsOverrides = {}) {
   const logger = overrides.logger ?? createLogger(config.log);
   const services = new BackingServices();
+  const redis = openRedis(config.redis, logger, services); // @step 5+
   const deps = {
     config,
     logger,
@@ -47,9 +61,15 @@ export async function createDeps(config: WebConfig, overrides: DepsOverrides = {
     services,
     // @step 2+
     db: openDatabase(config.database, logger, services),
-    sessionStore: createSessionStore(),
+    // @end
+    // @step 2-4
+    //~ sessionStore: createSessionStore(),
     // @end
     bucket: openBucket(config.s3, services), // @step 4+
+    // @step 5+
+    sessionStore: sharedSessionStore(redis, config.redis),
+    limits: createRateLimits(redis, config.redis),
+    // @end
   };
   await services.ready();
   return deps;

@@ -3,10 +3,15 @@ import { createApp } from './app.ts';
 import { createDeps, loadWebConfig } from './deps.ts';
 import { exitOnSignals, serve } from './platform/http-server.ts';
 import { runEntryPoint } from './platform/startup.ts';
+// @step 5+
+import { forkWorkers } from './platform/cluster.ts';
+import { createLogger } from './platform/logger.ts';
+// @end
 
 // #region entry
 await runEntryPoint('web', async () => {
   const config = loadWebConfig(process.env);
+  if (await forkWorkers(config.cluster, createLogger(config.log))) return; // @step 5+
   const deps = await createDeps(config);
   const running = await serve(createApp(deps), {
     port: config.web.port,

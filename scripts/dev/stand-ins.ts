@@ -39,6 +39,11 @@ export interface StandIn {
   readonly envVar: string;
   /** Other variables that configure the same service (an add-on's own names): set, no stand-in. */
   readonly alsoSetBy?: readonly string[];
+  /**
+   * Why the service cannot be started on this machine, for a service the app can do without in
+   * development (it then keeps things in memory); undefined when it can. The launcher prints the reason.
+   */
+  missing?(): Promise<string | undefined>;
   /** Starts the service; heavy packages are best imported here, so a configured URL never loads them. */
   start(context: StandInContext): Promise<StartedStandIn>;
 }
@@ -95,18 +100,23 @@ export class StandInError extends Error {
   }
 }
 
-/** Starts the stand-ins for every variable that `env` leaves unset, with their data in the data folder. */
-export function startNeededStandIns(
+/**
+ * Starts the stand-ins for every variable that `env` leaves unset, with their data in the data folder;
+ * one that cannot run on this machine, and may be done without, is left out with its reason reported.
+ */
+export async function startNeededStandIns(
   registry: readonly StandIn[],
   root: string,
   env: Env,
   report: (message: string) => void,
 ): Promise<RunningStandIn[]> {
-  return startStandIns(
-    standInsNeeded(registry, env),
-    { root, dataDir: dataDirOf(root, env), env },
-    report,
-  );
+  const needed: StandIn[] = [];
+  for (const service of standInsNeeded(registry, env)) {
+    const reason = await service.missing?.();
+    if (reason === undefined) needed.push(service);
+    else report(`${service.name}: not started, ${service.envVar} stays unset: ${reason}`);
+  }
+  return startStandIns(needed, { root, dataDir: dataDirOf(root, env), env }, report);
 }
 
 /** Starts the given stand-ins side by side; if one fails, stops those that started and throws. */

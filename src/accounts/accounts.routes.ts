@@ -7,6 +7,7 @@ import {
   regenerateSession,
   saveSession,
   SESSION_COOKIE,
+  userOf,
 } from '../platform/session.ts';
 import { createUsersRepo, type User } from './accounts.repo.ts';
 import { loginSchema, parseForm, signupSchema } from './accounts.schema.ts';
@@ -19,6 +20,15 @@ import {
   type MyPageSection,
 } from './accounts.views.ts';
 import { photoSection } from '../uploads/photos.routes.ts'; // @step 4+
+// @step 5+
+import {
+  accountKey,
+  LOGIN_PER_ACCOUNT,
+  LOGIN_PER_ADDRESS,
+  SIGNUP_PER_ADDRESS,
+} from './accounts.limits.ts';
+import { addressOf } from '../platform/rate-limits.ts';
+// @end
 
 const WRONG_CREDENTIALS = 'That email and password do not match an account.';
 
@@ -57,6 +67,7 @@ export const accountsModule: AppModule = {
     router.post('/signup', async (req, res) => {
       const form = parseForm(signupSchema, req.body);
       if (!form.ok) return show(req, res, signupView, 'Sign up', 422, form);
+      await deps.limits.take(SIGNUP_PER_ADDRESS, addressOf(req)); // @step 5+
       const result = await accounts.signUp(form.data);
       if (!result.ok) {
         return show(req, res, signupView, 'Sign up', 422, {
@@ -73,6 +84,11 @@ export const accountsModule: AppModule = {
     router.post('/login', async (req, res) => {
       const form = parseForm(loginSchema, req.body);
       if (!form.ok) return show(req, res, loginView, 'Log in', 422, form);
+      // @step 5+
+      // Counted before the password is checked: past the limit, a guess costs no hashing at all.
+      await deps.limits.take(LOGIN_PER_ADDRESS, addressOf(req));
+      await deps.limits.take(LOGIN_PER_ACCOUNT, accountKey(form.data.email));
+      // @end
       const user = await accounts.logIn(form.data.email, form.data.password);
       if (!user) {
         return show(req, res, loginView, 'Log in', 401, {
@@ -81,6 +97,7 @@ export const accountsModule: AppModule = {
         });
       }
       req.log.info({ userId: user.id }, 'user logged in');
+      await deps.limits.forgive(LOGIN_PER_ACCOUNT, accountKey(form.data.email)); // @step 5+
       await logInAs(req, res, user);
     });
 
@@ -91,7 +108,7 @@ export const accountsModule: AppModule = {
     });
 
     router.get('/me', async (req, res) => {
-      const id = req.session.user?.id;
+      const id = userOf(req)?.id;
       const user = id ? await users.findById(id) : undefined;
       if (!user) return res.redirect(303, '/login');
       const sections = await Promise.all(

@@ -1,11 +1,18 @@
 // Typed HTTP errors: handlers throw these and the error middleware turns them into responses.
+export interface HttpErrorOptions extends ErrorOptions {
+  /** Sent as Retry-After: when the request may succeed if sent again. */
+  retryAfterSeconds?: number;
+}
+
 export class HttpError extends Error {
   readonly status: number;
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(status: number, message: string, options?: ErrorOptions) {
+  constructor(status: number, message: string, options?: HttpErrorOptions) {
     super(message, options);
     this.name = 'HttpError';
     this.status = status;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 

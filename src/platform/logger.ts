@@ -7,6 +7,8 @@ export type { Logger };
 export interface LoggerOptions {
   level: string;
   pretty: boolean;
+  /** Which process writes, as Heroku names it (web.2), when it does. */
+  dyno?: string | undefined;
 }
 
 export function createLogger(options: LoggerOptions, destination?: DestinationStream): Logger {
@@ -16,9 +18,11 @@ export function createLogger(options: LoggerOptions, destination?: DestinationSt
       ? pretty({
           sync: true,
           singleLine: true,
-          ignore: 'pid,hostname,req,res,responseTime',
+          ignore: 'pid,dyno,hostname,req,res,responseTime',
           translateTime: 'HH:MM:ss',
         })
       : pino.destination({ fd: 1, sync: true }));
-  return pino({ level: options.level, base: { pid: process.pid } }, stream);
+  const base =
+    options.dyno === undefined ? { pid: process.pid } : { pid: process.pid, dyno: options.dyno };
+  return pino({ level: options.level, base }, stream);
 }

@@ -18,6 +18,16 @@ declare module 'express-session' {
   }
 }
 
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Why the session could not be loaded (its store is away); then `req.session` is unset. */
+      sessionError?: Error;
+    }
+  }
+}
+
 export const SESSION_COOKIE = 'sid';
 const MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -29,7 +39,7 @@ export function createSessionStore(): Store {
 // #endregion
 
 export function sessions(config: SessionSettings, store: Store): RequestHandler {
-  return session({
+  const load = session({
     name: SESSION_COOKIE,
     secret: config.secret,
     store,
@@ -39,17 +49,42 @@ export function sessions(config: SessionSettings, store: Store): RequestHandler 
     resave: false,
     cookie: { httpOnly: true, sameSite: 'lax', secure: config.secureCookie, maxAge: MAX_AGE_MS },
   });
+  // #region outage
+  // When the store cannot load a session, the request goes on without one: a page that needs no
+  // session (the landing page) still answers; one that does gets the store's error, so a 503.
+  return (req, res, next) => {
+    load(req, res, (err?: unknown) => {
+      if (err !== undefined)
+        req.sessionError =
+          err instanceof Error ? err : new Error('the session store failed', { cause: err });
+      next();
+    });
+  };
+  // #endregion
+}
+
+/** The logged-in user, or undefined for a visitor; while the store is away, throws its error. */
+export function userOf(req: Request): SessionUser | undefined {
+  if (req.sessionError !== undefined) throw req.sessionError;
+  return req.session?.user;
+}
+
+/** For what every page shows, such as the menu: while the store is away, the visitor's view. */
+export function shownUserOf(req: Request): SessionUser | undefined {
+  return req.sessionError === undefined ? req.session?.user : undefined;
 }
 
 /** A new session id for a new privilege level (login, signup): a planted id becomes useless. */
 export function regenerateSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (req.sessionError !== undefined) return reject(req.sessionError);
     req.session.regenerate((err) => (err ? reject(err as Error) : resolve()));
   });
 }
 
 export function destroySession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (req.sessionError !== undefined) return reject(req.sessionError);
     req.session.destroy((err) => (err ? reject(err as Error) : resolve()));
   });
 }
@@ -57,6 +92,7 @@ export function destroySession(req: Request): Promise<void> {
 /** Saves before a redirect, so the next request already sees what was stored. */
 export function saveSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (req.sessionError !== undefined) return reject(req.sessionError);
     req.session.save((err) => (err ? reject(err as Error) : resolve()));
   });
 }

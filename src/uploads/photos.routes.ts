@@ -5,14 +5,19 @@ import type { MyPageSection } from '../accounts/accounts.views.ts';
 import type { Deps } from '../deps.ts';
 import type { AppModule } from '../modules.ts';
 import { HttpError } from '../platform/http-errors.ts';
+import { userOf } from '../platform/session.ts';
 import { photoSectionView } from './photos.views.ts';
 import { createPhotos } from './photos.service.ts';
+// @step 5+
+import { addressOf } from '../platform/rate-limits.ts';
+import { PRESIGN_PER_ADDRESS } from './photos.limits.ts';
+// @end
 
 const photosOf = (deps: Deps) =>
   createPhotos({ db: deps.db, bucket: deps.bucket, logger: deps.logger, now: deps.now });
 
-function userOf(req: Request): string {
-  const id = req.session.user?.id;
+function uploaderOf(req: Request): string {
+  const id = userOf(req)?.id;
   if (!id) throw new HttpError(401, 'Log in to change your photo.');
   return id;
 }
@@ -39,7 +44,8 @@ export const photosModule: AppModule = {
 
     // The page's script asks for an upload signed for the file's declared type.
     router.post('/me/photo/uploads', async (req, res) => {
-      const userId = userOf(req);
+      const userId = uploaderOf(req);
+      await deps.limits.take(PRESIGN_PER_ADDRESS, addressOf(req)); // @step 5+
       const body = req.body as Record<string, unknown> | undefined;
       const upload = await photos.issue(userId, { type: text(body?.type) ?? '' });
       req.log.info({ userId, upload: upload.id }, 'photo upload signed');
@@ -48,7 +54,7 @@ export const photosModule: AppModule = {
 
     // The page's script, once the bucket has the file.
     router.post('/me/photo/confirm', async (req, res) => {
-      const userId = userOf(req);
+      const userId = uploaderOf(req);
       const id = text((req.body as Record<string, unknown> | undefined)?.upload) ?? '';
       const photo = await photos.confirm(userId, id);
       req.log.info({ userId, upload: id }, 'photo attached');
@@ -58,7 +64,7 @@ export const photosModule: AppModule = {
     // S3 sends the browser here after a plain form upload, adding the bucket, key and ETag it stored.
     // The upload id is a one-time secret of this user's session, so this GET changes nothing for anyone else.
     router.get('/me/photo/confirm', async (req, res) => {
-      const userId = userOf(req);
+      const userId = uploaderOf(req);
       const id = text(req.query.upload) ?? '';
       await photos.confirm(userId, id, text(req.query.key) ?? '');
       req.log.info({ userId, upload: id }, 'photo attached');

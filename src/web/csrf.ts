@@ -5,7 +5,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { HttpError } from '../platform/http-errors.ts';
-import type { SessionSettings } from '../platform/session.ts';
+import { shownUserOf, type SessionSettings } from '../platform/session.ts';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -46,7 +46,7 @@ export function csrfProtection(config: SessionSettings): RequestHandler {
   /** Tokens this request may carry: one per binding the browser holds. */
   const accepted = (req: Request): string[] => {
     const tokens: string[] = [];
-    if (req.session?.user) tokens.push(sign(`session:${req.sessionID}`));
+    if (shownUserOf(req)) tokens.push(sign(`session:${req.sessionID}`));
     const nonce = readCookie(req, FORM_COOKIE);
     if (nonce) tokens.push(sign(`form:${nonce}`));
     return tokens;
@@ -55,7 +55,7 @@ export function csrfProtection(config: SessionSettings): RequestHandler {
   const issue = (req: Request, res: Response): string => {
     // A page with a token is personal: no cache may keep it for somebody else.
     res.set('Cache-Control', 'private, no-store');
-    if (req.session?.user) return sign(`session:${req.sessionID}`);
+    if (shownUserOf(req)) return sign(`session:${req.sessionID}`);
     let nonce = readCookie(req, FORM_COOKIE);
     if (!nonce || !/^[\w-]{43}$/.test(nonce)) {
       nonce = randomBytes(32).toString('base64url');
@@ -74,6 +74,8 @@ export function csrfProtection(config: SessionSettings): RequestHandler {
     let token: string | undefined;
     req.csrfToken = () => (token ??= issue(req, res));
     if (SAFE_METHODS.has(req.method)) return next();
+    // Every form of this site needs the session: while its store is away, say so (a 503), not "forged".
+    if (req.sessionError !== undefined) throw req.sessionError;
     if (!req.is('application/x-www-form-urlencoded')) throw new HttpError(415, NOT_A_FORM);
     const given: unknown =
       (req.body as Record<string, unknown> | undefined)?._csrf ?? req.get('x-csrf-token');

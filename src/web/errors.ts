@@ -41,7 +41,9 @@ export function errorHandler(services: BackingServices): ErrorRequestHandler {
         : 'Something went wrong on our side. Please try again in a moment.';
     const title = TITLES[status] ?? (status >= 500 ? 'Server error' : 'Request error');
     res.status(status).set('Cache-Control', 'private, no-store');
-    if (status === 503) res.set('Retry-After', '30');
+    const retryAfter = err instanceof HttpError ? err.retryAfterSeconds : undefined;
+    if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));
+    else if (status === 503) res.set('Retry-After', '30');
     res.format({
       html: () => {
         const body = html`<article class="error">

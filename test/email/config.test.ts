@@ -21,6 +21,7 @@ const production = {
   BUCKETEER_AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
   BUCKETEER_AWS_SECRET_ACCESS_KEY: 'secret',
   // @end
+  REDIS_URL: 'rediss://:secret@redis.example.com:6380', // @step 5+
 };
 
 test('SMTP comes from SMTP_URL, or from the Mailgun add-on’s variables', () => {

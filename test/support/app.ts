@@ -6,6 +6,7 @@ import { createLogger } from '../../src/platform/logger.ts';
 import { onCleanup } from './cleanup.ts';
 import { testDatabase } from './db.ts'; // @step 2+
 import { testBucket } from './bucket.ts'; // @step 4+
+import { testRedis } from './redis.ts'; // @step 5+
 
 export interface LogLine {
   level: number;
@@ -17,6 +18,7 @@ export interface LogLine {
 const backingServices: Array<() => Promise<Record<string, string>>> = [
   async () => ({ DATABASE_URL: (await testDatabase()).url }), // @step 2+
   async () => (await testBucket()).env, // @step 4+
+  async () => (await testRedis())?.env ?? {}, // @step 5+
 ];
 
 /** What a web process needs in a test: NODE_ENV, and the variables of each backing service. */

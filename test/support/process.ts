@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { onCleanup } from './cleanup.ts';
 
 export async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
@@ -59,4 +60,27 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
   } finally {
     clearTimeout(timer);
   }
+}
+
+export interface WebProcess {
+  url: string;
+  child: Child;
+  /** SIGTERM, then the exit code once it has drained. */
+  stop(): Promise<number | null>;
+}
+
+/** `node src/server.ts` on a free port with `env`, answering /healthz; stopped when the file ends. */
+export async function startWeb(env: Record<string, string>): Promise<WebProcess> {
+  const port = await freePort();
+  const child = start(['src/server.ts'], { ...env, PORT: String(port) });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.process.exitCode === null && child.process.signalCode === null) {
+      child.process.kill('SIGTERM');
+    }
+    return (await withTimeout(child.exited, 15_000, 'web exit after SIGTERM')).code;
+  };
+  onCleanup(async () => void (await stop()));
+  await waitForHttp(`${url}/healthz`, child, 20_000);
+  return { url, child, stop };
 }

@@ -1,0 +1,136 @@
+// A real redis-server as a child process: a free port, nothing written to disk, and, when asked, TLS
+// with a password as Heroku's Key-Value Store has it. Used by `npm run dev`, the tests and verify.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { access, constants, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface RedisTls {
+  key: string;
+  cert: string;
+}
+
+export interface LocalRedisOptions {
+  /** A fixed port; else a free one. */
+  port?: number;
+  /** Serve TLS only, with this key and certificate (a self-signed one is fine: clients do not verify). */
+  tls?: RedisTls;
+  /** Require AUTH with this password, as every Heroku plan does. */
+  password?: string;
+}
+
+export interface LocalRedis {
+  /** redis://127.0.0.1:port, or rediss://:password@127.0.0.1:port with TLS. */
+  readonly url: string;
+  readonly port: number;
+  /** The version the server reported, e.g. "7.0.15". */
+  readonly version: string;
+  /** Ends the server and waits for it to exit; its files go with it. */
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 10_000;
+
+/** The redis-server on PATH, or undefined when none is installed. */
+export async function findRedisServer(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
+  for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    const file = path.join(dir, 'redis-server');
+    try {
+      await access(file, constants.X_OK);
+      return file;
+    } catch {
+      // Not here.
+    }
+  }
+  return undefined;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+/** Starts redis-server and resolves once it accepts connections; rejects with its own words if it cannot. */
+export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<LocalRedis> {
+  const binary = await findRedisServer();
+  if (binary === undefined) throw new Error('redis-server is not installed');
+  const port = options.port ?? (await freePort());
+  const dir = await mkdtemp(path.join(tmpdir(), 'local-redis-'));
+  const args = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  // Sessions must never be evicted to make room: a full Redis should refuse writes, not log people out.
+  args.push('--maxmemory-policy', 'noeviction');
+  if (options.tls) {
+    const key = path.join(dir, 'key.pem');
+    const cert = path.join(dir, 'cert.pem');
+    await writeFile(key, options.tls.key, { mode: 0o600 });
+    await writeFile(cert, options.tls.cert);
+    args.push('--port', '0', '--tls-port', String(port), '--tls-cert-file', cert);
+    args.push('--tls-key-file', key, '--tls-ca-cert-file', cert, '--tls-auth-clients', 'no');
+  } else {
+    args.push('--port', String(port));
+  }
+  if (options.password !== undefined) args.push('--requirepass', options.password);
+
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const version = await ready(child);
+  const scheme = options.tls ? 'rediss' : 'redis';
+  const auth = options.password === undefined ? '' : `:${encodeURIComponent(options.password)}@`;
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `${scheme}://${auth}127.0.0.1:${port}`,
+    port,
+    version,
+    stop() {
+      stopped ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          const exited = once(child, 'exit');
+          child.kill('SIGTERM');
+          await exited;
+        }
+        await rm(dir, { recursive: true, force: true });
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** Waits for "Ready to accept connections"; an early exit rejects with the server's last lines. */
+async function ready(child: ChildProcess): Promise<string> {
+  let output = '';
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(`redis-server did not start within ${READY_TIMEOUT_MS / 1000} s:\n${output}`),
+      );
+    }, READY_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/Ready to accept connections/.test(output)) {
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
+        resolve(/version=(\d+\.\d+\.\d+)/.exec(output)?.[1] ?? 'unknown');
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      const last = output.trim().split('\n').slice(-3).join('\n');
+      reject(new Error(`redis-server exited (${signal ?? `code ${code}`}):\n${last}`));
+    });
+  });
+}

@@ -1,0 +1,86 @@
+// Several web processes on one dyno (node:cluster): they share the port, each drains on SIGTERM, and the
+// first process only forks and watches them. Also the header that says which process answered.
+import cluster from 'node:cluster';
+import type { RequestHandler } from 'express';
+import type { SettingsOf } from '../config.ts';
+import type { clusterConfig } from './cluster.config.ts';
+import type { Logger } from './logger.ts';
+
+export type ClusterSettings = SettingsOf<typeof clusterConfig>;
+
+// Workers that keep dying are broken, not unlucky: more than this many deaths in this time stop the dyno.
+const QUICK_DEATH_MS = 10_000;
+const QUICK_DEATHS_ALLOWED = 5;
+
+// #region primary
+/**
+ * With more than one process wanted, the process that runs this becomes the primary: it forks the
+ * workers, replaces one that crashes, and on SIGTERM or Ctrl-C waits for all of them to drain, then
+ * exits 0. Resolves to true in the primary (which must not serve) and false in a worker or alone.
+ */
+export async function forkWorkers(settings: ClusterSettings, logger: Logger): Promise<boolean> {
+  if (settings.processes <= 1 || cluster.isWorker) return false;
+  let started = false;
+  let stopping = false;
+  let failed = false;
+  let deaths: number[] = [];
+
+  const finish = () => {
+    if (Object.keys(cluster.workers ?? {}).length > 0) return;
+    logger.info(failed ? 'every web worker has stopped' : 'every web worker has drained');
+    process.exit(failed ? 1 : 0);
+  };
+  const stop = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason }, 'stopping the web workers');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    finish();
+  };
+  // The platform signals every process of the dyno; a terminal's Ctrl-C may come twice.
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return finish();
+    if (!started) {
+      // It printed why; the others would fail the same way.
+      failed = true;
+      return stop('the first web worker could not start');
+    }
+    logger.error(
+      { worker: worker.process.pid, code, signal },
+      'a web worker died: starting another',
+    );
+    const now = Date.now();
+    deaths = [...deaths.filter((at) => at > now - QUICK_DEATH_MS), now];
+    if (deaths.length > QUICK_DEATHS_ALLOWED) {
+      failed = true;
+      return stop(`${deaths.length} web workers died within ${QUICK_DEATH_MS / 1000} s`);
+    }
+    cluster.fork();
+  });
+
+  // One worker first: if it cannot start (no database, say), its message is the only one, and the
+  // primary exits 1 with it instead of forking more that would fail the same way.
+  cluster.fork();
+  await new Promise<void>((resolve) => {
+    cluster.once('listening', () => resolve());
+    cluster.once('exit', () => resolve());
+  });
+  if (stopping) return true;
+  started = true;
+  for (let i = 1; i < settings.processes; i++) cluster.fork();
+  logger.info({ workers: settings.processes }, `running ${settings.processes} web processes`);
+  return true;
+}
+// #endregion
+
+/** Says which dyno and process answered: scale-out, seen from the browser's network panel. */
+export function servedBy(dyno: string | undefined): RequestHandler {
+  const value = `${dyno ?? 'local'} pid ${process.pid}`;
+  return (_req, res, next) => {
+    res.set('X-Served-By', value);
+    next();
+  };
+}

@@ -1,0 +1,199 @@
+// Redis as Heroku gives it (TLS, a password, a certificate of its own), and what the app does when
+// Redis is not there: at start, one clear line and exit 1; while running, 503s, then recovery.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createClient } from 'redis';
+import { findRedisServer } from '../../scripts/dev/redis-server.ts';
+import { buildTestApp, webTestEnv } from '../support/app.ts';
+import { agent, signUp, tokenIn } from '../support/forms.ts';
+import { freePort, start, withTimeout } from '../support/process.ts';
+import {
+  NO_REDIS,
+  privateRedis,
+  requireRedis,
+  selfSignedCertificate,
+  type TestRedis,
+} from '../support/redis.ts';
+import { startProxy, type Proxy } from '../support/tcp-proxy.ts';
+
+const installed = await findRedisServer();
+const skipUnlessInstalled = installed === undefined && process.env.REQUIRE_REDIS !== '1';
+
+describe('Redis as Heroku gives it: rediss://, a password, a self-signed certificate', () => {
+  test(
+    'the app connects over TLS without verifying the certificate, and login works',
+    { skip: skipUnlessInstalled && NO_REDIS },
+    async () => {
+      const server = await privateRedis({
+        tls: await selfSignedCertificate(),
+        password: 'p4ss word',
+      });
+      assert.match(server.url, /^rediss:\/\/:p4ss%20word@127\.0\.0\.1:\d+$/);
+      const { app, logs } = await buildTestApp({ REDIS_URL: server.url, REDIS_KEY_PREFIX: '' });
+      const browser = agent(app);
+      const signup = await signUp(browser, {
+        email: 'tls@example.com',
+        displayName: 'Tomo',
+        password: 'over tls please',
+      });
+      assert.equal(signup.status, 303);
+      await browser.get('/me').expect(200).expect(/Tomo/);
+      assert.deepEqual((await browser.get('/healthz').expect(200)).body.checks.redis, 'ok');
+
+      const peek = createClient({
+        url: server.url,
+        socket: { tls: true, rejectUnauthorized: false },
+      });
+      await peek.connect();
+      try {
+        const keys = await peek.keys('sess:*');
+        assert.equal(keys.length, 1, 'one session, stored over TLS');
+        const ttl = await peek.ttl(keys[0]!);
+        assert.ok(
+          ttl > 7 * 24 * 3600 - 60 && ttl <= 7 * 24 * 3600,
+          `expires with the cookie (${ttl} s)`,
+        );
+      } finally {
+        await peek.close();
+      }
+      assert.ok(!logs.some((l) => l.level >= 50), 'no error logged');
+    },
+  );
+});
+
+describe('Redis not there at start', () => {
+  let env: Record<string, string>;
+  before(async () => {
+    env = await webTestEnv();
+  });
+
+  const boot = async (extra: Record<string, string>) => {
+    const child = start(['src/server.ts'], { ...env, PORT: String(await freePort()), ...extra });
+    const { code } = await withTimeout(child.exited, 15_000, 'exit of a web that cannot start');
+    return { code, output: child.output() };
+  };
+
+  test('an address where nothing listens: one clear line, what to check, and exit 1', async () => {
+    const port = await freePort();
+    const { code, output } = await boot({ REDIS_URL: `redis://:hidden@127.0.0.1:${port}` });
+    assert.equal(code, 1);
+    assert.match(
+      output,
+      new RegExp(
+        `^web: cannot reach Redis at redis://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`,
+        'm',
+      ),
+    );
+    assert.match(output, /Check REDIS_URL \(heroku config:get REDIS_URL\)/);
+    assert.doesNotMatch(output, /hidden/, 'the password is never printed');
+    assert.doesNotMatch(output, /^\s+at /m, 'no stack trace');
+  });
+
+  test(
+    'a wrong password: the same one line, with Redis’s reason',
+    { skip: skipUnlessInstalled && NO_REDIS },
+    async () => {
+      const server = await privateRedis({ password: 'the right one' });
+      const { code, output } = await boot({ REDIS_URL: `redis://:wrong@127.0.0.1:${server.port}` });
+      assert.equal(code, 1);
+      assert.match(output, /^web: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: WRONGPASS/m);
+    },
+  );
+
+  test('production without REDIS_URL refuses the memory store, naming the add-on', async () => {
+    const { code, output } = await boot({
+      NODE_ENV: 'production',
+      REDIS_URL: '',
+      SESSION_SECRET: 'x'.repeat(32),
+      CAMPAIGN_STARTS_AT: '2026-12-01',
+      CAMPAIGN_ENDS_AT: '2027-01-31',
+      MAIL_FROM: 'Contest <contest@example.com>',
+      PUBLIC_URL: 'https://contest.example.com',
+      DATABASE_URL: `${env.DATABASE_URL}${env.DATABASE_URL?.includes('?') ? '&' : '?'}sslmode=disable`,
+    });
+    assert.equal(code, 1);
+    assert.match(
+      output,
+      /REDIS_URL: required in production.*heroku addons:create heroku-redis:mini/,
+    );
+  });
+});
+
+describe('a Redis outage while running', () => {
+  let redis: TestRedis | undefined;
+  let proxy: Proxy;
+  let built: Awaited<ReturnType<typeof buildTestApp>>;
+
+  before(async () => {
+    redis = await requireRedis();
+    if (!redis) return;
+    const target = new URL(redis.url);
+    proxy = await startProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    target.port = String(proxy.port);
+    built = await buildTestApp({ REDIS_URL: target.toString() });
+  });
+  after(() => proxy?.close());
+
+  test('session pages answer 503, the landing page 200, nothing is half-written, and it recovers', async (t) => {
+    if (!redis) return t.skip(NO_REDIS);
+    const member = agent(built.app);
+    await signUp(member, {
+      email: 'member@example.com',
+      displayName: 'Mei',
+      password: 'before the outage',
+    });
+    await member.get('/me').expect(200);
+    const visitor = agent(built.app);
+    const form = await visitor.get('/signup').expect(200);
+    const healthy = await member.get('/healthz').expect(200);
+
+    proxy.cut();
+    const me = await member.get('/me').set('Accept', 'text/html');
+    assert.equal(me.status, 503);
+    assert.equal(me.headers['retry-after'], '30');
+    assert.match(me.text, /Logins are not available for a moment/);
+
+    const landing = await member.get('/').expect(200);
+    assert.match(landing.text, /Log in/, 'shown as to a visitor while sessions are away');
+    await visitor.get('/').expect(200);
+
+    const signup = await visitor
+      .post('/signup')
+      .type('form')
+      .send({
+        email: 'during@example.com',
+        displayName: 'During',
+        password: 'during the outage',
+        _csrf: tokenIn(form.text),
+      });
+    assert.equal(signup.status, 503);
+    const login = await visitor
+      .post('/login')
+      .type('form')
+      .send({
+        email: 'member@example.com',
+        password: 'before the outage',
+        _csrf: tokenIn(form.text),
+      });
+    assert.equal(login.status, 503);
+
+    const health = await member.get('/healthz');
+    assert.equal(health.status, 503);
+    assert.deepEqual(health.body, {
+      status: 'degraded',
+      checks: { ...healthy.body.checks, redis: 'down' },
+    });
+    assert.ok(built.logs.some((l) => l.msg === 'redis connection lost: reconnecting'));
+
+    proxy.restore();
+    const deadline = Date.now() + 10_000;
+    while ((await member.get('/healthz')).status !== 200) {
+      assert.ok(Date.now() < deadline, 'recovered within 10 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await member.get('/me').expect(200).expect(/Mei/);
+    assert.ok(built.logs.some((l) => l.msg === 'redis is back'));
+    const stored = await built.deps.db('users').where({ email: 'during@example.com' }).first();
+    assert.equal(stored, undefined, 'the signup during the outage stored nothing');
+  });
+});
