@@ -1,13 +1,14 @@
 // Local stand-ins for the Heroku add-ons a step's app.json asks for, shaped like Heroku's, so the
 // pruned-slug check runs the release phase and every process against real services as on Heroku:
 // Postgres over TLS only, with a user and password in the URL; SMTP with STARTTLS and a login; a
-// bucket over HTTPS that checks each upload's signed policy.
+// bucket over HTTPS that checks each upload's signed policy; Redis over TLS only, with a password.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import knex from 'knex';
 import { startPgliteServer } from '../../scripts/dev/pglite.ts';
+import { startLocalRedis } from '../../scripts/dev/redis-server.ts';
 import { startLocalS3, type LocalS3 } from '../../scripts/dev/s3-server.ts';
 import { startSmtpSink, type SmtpSink } from '../../scripts/dev/smtp-sink.ts';
 import { startTlsPostgresProxy, startTlsProxy, type Certificate } from './tls.ts';
@@ -113,6 +114,17 @@ export async function provideAddons(
         });
         provided.describe.push(
           `${plan} → a local S3 server over HTTPS that checks each upload's policy, as BUCKETEER_* variables`,
+        );
+      } else if (service === 'heroku-redis') {
+        // Every Key-Value Store plan: TLS only, a certificate of its own, a password in the URL.
+        const redis = await startLocalRedis({
+          tls: { key: certificate.key, cert: certificate.cert },
+          password: randomBytes(12).toString('hex'),
+        });
+        releases.push(() => redis.stop());
+        provided.env.REDIS_URL = redis.url;
+        provided.describe.push(
+          `${plan} → redis-server ${redis.version} over TLS only, with a password, as REDIS_URL (rediss://)`,
         );
       } else {
         throw new Error(

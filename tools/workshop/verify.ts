@@ -150,6 +150,9 @@ async function runSlug(
     ...herokuEnv,
     NODE_ENV: 'production',
     PORT: String(port),
+    // What the Node buildpack sets on a 1 GB dyno: two web processes, where a step runs them.
+    WEB_CONCURRENCY: '2',
+    DYNO: 'web.1',
   };
   const procfile = await readFile(path.join(dir, 'Procfile'), 'utf8');
   const release = /^release:\s*(.+)$/m.exec(procfile)?.[1];
@@ -322,6 +325,8 @@ async function visitThroughRouter(
     );
   }
   options.log(`${tag}: signed up behind the router (https): Secure cookies, a private page`);
+  if (me.headers.has('x-served-by'))
+    await sessionOnEveryProcess(tag, base, router, session, options);
   if (bucket) {
     const visit = { base, headers: { ...router, Cookie: session.split(';')[0]! }, page: mine };
     await uploadPhoto(tag, visit, bucket, options);
@@ -334,6 +339,36 @@ async function visitThroughRouter(
     );
   }
   options.log(`${tag}: the worker delivered the welcome email over STARTTLS with a login`);
+}
+
+/** Where the app says which process answered: the login must hold on each of the dyno's processes. */
+async function sessionOnEveryProcess(
+  tag: string,
+  base: string,
+  router: Record<string, string>,
+  session: string,
+  options: VerifyOptions,
+) {
+  const served = new Set<string>();
+  for (let i = 0; i < 10 && served.size < 2; i++) {
+    // A new connection each time, as from another browser: the cluster hands it to the next process.
+    const res = await fetch(`${base}/me`, {
+      headers: { ...router, Cookie: session.split(';')[0]!, Connection: 'close' },
+      redirect: 'manual',
+    });
+    await res.arrayBuffer();
+    const by = res.headers.get('x-served-by') ?? 'unknown';
+    if (res.status !== 200) {
+      throw new Error(
+        `${tag}: GET /me answered ${res.status} from ${by}: the session is not shared`,
+      );
+    }
+    served.add(by);
+  }
+  if (served.size < 2) {
+    throw new Error(`${tag}: with WEB_CONCURRENCY=2, only ${[...served].join()} answered`);
+  }
+  options.log(`${tag}: the login holds on both web processes (${[...served].join(', ')})`);
 }
 
 // A 1×1 PNG: what the photo check reads is its first bytes.
