@@ -3,7 +3,6 @@
 // the same environment instead. No process type can be called `run`. (npm checks the Node.js version
 // first, with scripts/check-node.js.)
 const args = process.argv.slice(2);
-const option = args.find((arg) => arg.startsWith('-'));
 let code: number;
 if (args[0] === 'run') {
   const { runOnce } = await import('./dev/run.ts');
@@ -13,23 +12,31 @@ if (args[0] === 'run') {
     argv: args.slice(1),
     stderr: process.stderr,
   });
-} else if (option !== undefined) {
-  const { LAUNCH_USAGE } = await import('./dev/launcher.ts');
-  const { RUN_USAGE } = await import('./dev/run.ts');
-  const help = option === '--help' || option === '-h';
-  (help ? console.log : console.error)(
-    `${help ? '' : `unknown option "${option}"\n`}usage: ${LAUNCH_USAGE}\n` +
-      `To run one command with the stand-ins: ${RUN_USAGE}`,
-  );
-  code = help ? 0 : 1;
 } else {
-  const { launch } = await import('./dev/launcher.ts');
-  code = await launch({
-    root: process.cwd(),
-    env: process.env,
-    stdout: process.stdout,
-    names: args,
-  });
+  const { launch, LAUNCH_USAGE, parseLaunchArgs } = await import('./dev/launcher.ts');
+  const help = args.includes('--help') || args.includes('-h');
+  let parsed: ReturnType<typeof parseLaunchArgs> | undefined;
+  let problem: string | undefined;
+  try {
+    parsed = help ? undefined : parseLaunchArgs(args);
+  } catch (err) {
+    problem = (err as Error).message;
+  }
+  if (parsed === undefined) {
+    const { RUN_USAGE } = await import('./dev/run.ts');
+    (help ? console.log : console.error)(
+      `${problem ? `${problem}\n` : ''}usage: ${LAUNCH_USAGE}\n` +
+        `To run one command with the stand-ins: ${RUN_USAGE}`,
+    );
+    code = help ? 0 : 1;
+  } else {
+    code = await launch({
+      root: process.cwd(),
+      env: process.env,
+      stdout: process.stdout,
+      ...parsed,
+    });
+  }
 }
 // Exit once the output is flushed, even if a stand-in's library left a timer or socket behind.
 process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

@@ -454,6 +454,7 @@ describe('npm run dev -- <process type>...', { timeout: 60_000 }, () => {
     DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
     SMTP_URL: 'smtp://127.0.0.1:1',
     S3_ENDPOINT: 'http://127.0.0.1:1',
+    REDIS_URL: 'redis://127.0.0.1:1',
   });
   /** Ctrl-C, then the exit code and the output once the launcher and all it started are gone. */
   const stop = async (launcher: Launcher) => {
@@ -490,6 +491,57 @@ describe('npm run dev -- <process type>...', { timeout: 60_000 }, () => {
     assert.match(output, /^dev +\| worker +node --watch worker\.ts$/m);
     assert.doesNotMatch(output, /left out/);
   });
+
+  test(
+    '--scale web=2 puts web.1 and web.2 behind PORT, taking requests in turn as dynos',
+    { timeout: 20_000 },
+    async () => {
+      const port = await freePort();
+      const launcher = runLauncher(fixture, env(port), ['web', '--scale', 'web=2']);
+      await until(() => /^dev +\| ready in \d+ ms/m.test(launcher.output()), 'ready', launcher);
+      const answers: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        answers.push(await (await fetch(`http://127.0.0.1:${port}/`)).text());
+      }
+      const first = answers[0]?.startsWith('web web.1') ? 1 : 2;
+      const other = 3 - first;
+      const from = 'for 127.0.0.1\n';
+      assert.deepEqual(
+        answers,
+        [first, other, first, other].map((n) => `web web.${n} ${from}`),
+      );
+      const { code, output } = await stop(launcher);
+      assert.equal(code, 0, output);
+      assert.match(
+        output,
+        new RegExp(
+          `^dev +\\| router +http://localhost:${port} +\\(to web\\.1, web\\.2 in turn\\)$`,
+          'm',
+        ),
+      );
+      assert.match(output, /^web\.1 +\| web listening$/m);
+      assert.match(output, /^web\.2 +\| web listening$/m);
+    },
+  );
+
+  test(
+    '--scale of a type this run leaves out, or a bad count, stops with 1',
+    { timeout: 10_000 },
+    async () => {
+      for (const [args, message] of [
+        [
+          ['web', '--scale', 'worker=2'],
+          /--scale names worker, which this run does not start: web/,
+        ],
+        [['--scale', 'web=0'], /--scale takes type=count with a count from 1 to 8/],
+        [['--without', 'nothing-like-it'], /--without nothing-like-it: no such stand-in/],
+      ] as const) {
+        const launcher = runLauncher(fixture, {}, [...args]);
+        assert.equal(await within(launcher.exited, 5_000, 'exit', launcher), 1);
+        assert.match(launcher.output(), message);
+      }
+    },
+  );
 
   test(
     'an unknown name, or release, stops with 1 before anything starts',

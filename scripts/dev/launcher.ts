@@ -1,5 +1,7 @@
 // The dev launcher: runs the Procfile like `heroku local`, with stand-ins for backing services not set.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { bannerLines, bannerStandIns } from './banner.ts';
 import { devCommand } from './command.ts';
@@ -14,6 +16,7 @@ import {
   type ProcessType,
 } from './procfile.ts';
 import { firstAnswer, portInUse } from './ready.ts';
+import { startRouter, type LocalRouter } from './router.ts';
 import { describeExit, startProcess, type Exit, type RunningProcess } from './runner.ts';
 import { services } from './services.ts';
 import {
@@ -25,8 +28,50 @@ import {
 } from './stand-ins.ts';
 
 export const LAUNCH_USAGE =
-  'npm run dev [-- <process type>...], for example npm run dev -- web\n' +
-  'The release phase runs first, then the process types named, or all of them when none is.';
+  'npm run dev [-- <process type>...] [--scale web=2] [--without <stand-in>]\n' +
+  'The release phase runs first, then the process types named, or all of them when none is.\n' +
+  '  --scale web=2     two web processes behind one address, taking requests in turn (as dynos)\n' +
+  '  --without redis   no stand-in for that service: its variable stays unset';
+
+export interface LaunchArgs {
+  names: string[];
+  /** Processes per type, as `heroku ps:scale web=2` sets dynos. */
+  scale: Record<string, number>;
+  /** Stand-ins not to start. */
+  without: string[];
+}
+
+/** Reads `web worker --scale web=2 --without redis`; throws an Error whose message says what is wrong. */
+export function parseLaunchArgs(args: readonly string[]): LaunchArgs {
+  const parsed: LaunchArgs = { names: [], scale: {}, without: [] };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [flag, inline] = arg.startsWith('--') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
+    if (flag === '--scale' || flag === '--without') {
+      const value = inline ?? args[++i];
+      if (value === undefined || value.startsWith('-')) throw new Error(`${flag} needs a value`);
+      if (flag === '--without') {
+        parsed.without.push(...value.split(','));
+        continue;
+      }
+      for (const pair of value.split(',')) {
+        const match = /^([A-Za-z0-9_-]+)=(\d+)$/.exec(pair);
+        const count = Number(match?.[2]);
+        if (!match || count < 1 || count > 8) {
+          throw new Error(
+            `--scale takes type=count with a count from 1 to 8, e.g. web=2 (got "${pair}")`,
+          );
+        }
+        parsed.scale[match[1]!] = count;
+      }
+    } else if (arg.startsWith('-')) {
+      throw new Error(`unknown option "${arg}"`);
+    } else {
+      parsed.names.push(arg);
+    }
+  }
+  return parsed;
+}
 
 // Enough for the app to finish a request and close; its SHUTDOWN_TIMEOUT_MS is sized for production.
 const STOP_TIMEOUT_MS = 10_000;
@@ -40,6 +85,10 @@ export interface LaunchOptions {
   stdout: NodeJS.WriteStream;
   /** The process types to run after release, like `heroku local web worker`; all of them when empty. */
   names?: readonly string[];
+  /** Processes per type; one when unnamed. More than one web runs behind a local router on PORT. */
+  scale?: Readonly<Record<string, number>>;
+  /** Stand-ins not to start, by name. */
+  without?: readonly string[];
   registry?: readonly StandIn[];
 }
 
@@ -49,7 +98,8 @@ function messageOf(err: unknown): string {
 
 /** Runs until Ctrl-C or until every process has exited; resolves to the exit code. */
 export async function launch(options: LaunchOptions): Promise<number> {
-  const { root, stdout, names = [], registry = Object.values(services) } = options;
+  const { root, stdout, names = [], scale = {}, without = [] } = options;
+  const known = options.registry ?? Object.values(services);
   const colour = Boolean(stdout.isTTY) && stdout.hasColors();
   const write = (chunk: string) => void stdout.write(chunk);
 
@@ -61,7 +111,17 @@ export async function launch(options: LaunchOptions): Promise<number> {
     createOutput({ names: [], colour, write }).say(`cannot read the Procfile:\n${problem}`);
     return 1;
   }
-  const out = createOutput({ names: procfile.map((t) => t.name), colour, write });
+  const instanceNames = (type: ProcessType) => {
+    const count = scale[type.name] ?? 1;
+    return count === 1
+      ? [type.name]
+      : Array.from({ length: count }, (_, i) => `${type.name}.${i + 1}`);
+  };
+  const out = createOutput({
+    names: [...procfile.flatMap(instanceNames), 'router'],
+    colour,
+    write,
+  });
   const release = procfile.find((t) => t.name === RELEASE);
   if (procfile.every((t) => t === release)) {
     out.say('the Procfile has no process type to run besides release');
@@ -75,8 +135,33 @@ export async function launch(options: LaunchOptions): Promise<number> {
     out.say(err.message);
     return 1;
   }
+  const unscalable = Object.keys(scale).filter((name) => !types.some((t) => t.name === name));
+  if (unscalable.length > 0) {
+    out.say(
+      `--scale names ${unscalable.join(', ')}, which this run does not start: ${types.map((t) => t.name).join(', ')}`,
+    );
+    return 1;
+  }
+  const unknownStandIns = without.filter((name) => !known.some((s) => s.name === name));
+  if (unknownStandIns.length > 0) {
+    out.say(
+      `--without ${unknownStandIns.join(', ')}: no such stand-in (there are ${known.map((s) => s.name).join(', ') || 'none'})`,
+    );
+    return 1;
+  }
+  const registry = known.filter((service) => !without.includes(service.name));
+  for (const service of known.filter((s) => without.includes(s.name))) {
+    out.say(
+      `${service.name}: not started (--without ${service.name}), so ${service.envVar} stays unset`,
+    );
+  }
 
   const { env: base, note } = projectEnv(root, options.env);
+  const webCount = scale.web ?? 1;
+  if (webCount > 1 && base.SESSION_SECRET === undefined) {
+    // Every dyno of an app reads the same config: a cookie one process signs, the others must accept.
+    base.SESSION_SECRET = randomBytes(32).toString('hex');
+  }
   // The children write to a pipe, not a terminal: tell their loggers to colour anyway when we do.
   if (colour && base.FORCE_COLOR === undefined && base.NO_COLOR === undefined)
     base.FORCE_COLOR = '1';
@@ -114,7 +199,9 @@ export async function launch(options: LaunchOptions): Promise<number> {
   let standIns: RunningStandIn[] = [];
   // The last resort if the launcher dies: no process of ours outlives it.
   process.on('exit', () => running.forEach((p) => p.kill()));
+  let router: LocalRouter | undefined;
   const shutDown = async (code: number): Promise<number> => {
+    await router?.stop();
     await Promise.all(running.map((p) => p.stop(STOP_TIMEOUT_MS)));
     await stopStandIns(standIns, out.say);
     out.say('stopped');
@@ -159,11 +246,24 @@ export async function launch(options: LaunchOptions): Promise<number> {
   }
 
   const url = port === undefined ? undefined : `http://localhost:${port}`;
-  const commands = types.map((type) => ({
+  const instances: Array<{ type: ProcessType; name: string; dyno: string; port?: number }> = [];
+  for (const type of types) {
+    const named = instanceNames(type);
+    for (const [i, name] of named.entries()) {
+      const own = type !== web ? undefined : named.length === 1 ? port : await freePort();
+      instances.push({
+        type,
+        name,
+        dyno: `${type.name}.${i + 1}`,
+        ...(own === undefined ? {} : { port: own }),
+      });
+    }
+  }
+  const commands = instances.map(({ type, name, port: own }) => ({
     type,
-    name: type.name,
+    name,
     command: devCommand(type.command, { watch: true }),
-    ...(type === web && url ? { url } : {}),
+    ...(own !== undefined ? { url: `http://localhost:${own}` } : {}),
   }));
   const leftOut = procfile.filter((t) => t !== release && !types.includes(t));
   if (leftOut.length > 0) {
@@ -171,12 +271,34 @@ export async function launch(options: LaunchOptions): Promise<number> {
       `left out: ${leftOut.map((t) => t.name).join(', ')} (npm run dev without names runs them all)`,
     );
   }
-  const banner = bannerLines(commands, bannerStandIns(standIns));
+  const webPorts = instances.flatMap((i) =>
+    i.type === web && i.port !== undefined ? [i.port] : [],
+  );
+  const routed = webPorts.length > 1 && port !== undefined && url !== undefined;
+  const banner = bannerLines(
+    [
+      ...(routed
+        ? [
+            {
+              name: 'router',
+              command: `to ${instances
+                .filter((i) => i.type === web)
+                .map((i) => i.name)
+                .join(', ')} in turn`,
+              url,
+            },
+          ]
+        : []),
+      ...commands,
+    ],
+    bannerStandIns(standIns),
+  );
   for (const line of banner) out.say(line);
 
   const exits: Array<Promise<Exit>> = [];
-  for (const { type, name, command } of commands) {
-    const env = processEnv(base, attached, type === web ? port : undefined);
+  for (const { type, name, command, ...rest } of commands) {
+    const own = instances.find((i) => i.name === name)!;
+    const env = { ...processEnv(base, attached, own.port), DYNO: own.dyno };
     const proc = startProcess({ name, command, env, cwd: root }, out);
     running.push(proc);
     exits.push(
@@ -185,7 +307,21 @@ export async function launch(options: LaunchOptions): Promise<number> {
         return exit;
       }),
     );
-    if (type === web && url) void reportReady(url, proc, stopping.signal, out.say);
+    if (type === web && !routed && 'url' in rest && rest.url)
+      void reportReady(rest.url, proc, stopping.signal, out.say);
+  }
+  if (routed && port !== undefined && url !== undefined) {
+    try {
+      router = await startRouter({ port, targets: webPorts });
+    } catch (err) {
+      out.say(`the router could not listen on ${port}: ${messageOf(err)}`);
+      return shutDown(1);
+    }
+    const first = instances.find((i) => i.type === web);
+    const proc = running.find((p) => p.name === first?.name);
+    if (proc && first?.port !== undefined) {
+      void reportReady(url, proc, stopping.signal, out.say, `http://127.0.0.1:${first.port}`);
+    }
   }
 
   const outcome = await Promise.race([Promise.all(exits), stopped]);
@@ -194,16 +330,27 @@ export async function launch(options: LaunchOptions): Promise<number> {
   return shutDown(outcome.every((exit) => exit.code === 0) ? 0 : 1);
 }
 
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
 /** Prints how long it took from launch until web first answered /healthz: the dev start time. */
 async function reportReady(
   url: string,
   web: RunningProcess,
   stopping: AbortSignal,
   say: (text: string) => void,
+  /** Where to ask, when not `url` itself (the first web process behind the router). */
+  direct: string = url,
 ): Promise<void> {
   const webGone = new AbortController();
   void web.exited.then(() => webGone.abort());
-  const status = await firstAnswer(`${url}/healthz`, {
+  const status = await firstAnswer(`${direct}/healthz`, {
     signal: AbortSignal.any([stopping, webGone.signal]),
     timeoutMs: READY_TIMEOUT_MS,
   });
