@@ -1,6 +1,7 @@
-// What a flood of wrong passwords does to everyone else: the latency of a static file and of a real
-// login while 150 guesses arrive at 13 a second, as ratios to the same requests at rest, measured in
-// the same run against `npm run dev -- web` (the app with its local stand-ins, fresh data).
+// What a flood of wrong passwords does to everyone else: the latency of a static file and of another
+// participant's login while 150 guesses at one account arrive at 13 a second from one address, as
+// ratios to the same requests at rest, measured in the same run against `npm run dev -- web` (the app
+// with its local stand-ins, fresh data). Where the app has rate limits, the counts show them.
 //   npm run bench:login [-- --rate 13 --guesses 150]
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -47,19 +48,30 @@ try {
   const form = await fetch(`${base}/signup`);
   const cookie = (form.headers.get('set-cookie') ?? '').split(';')[0]!;
   const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-  const post = (pathname: string, fields: Record<string, string>) =>
+  // The app trusts one proxy hop, so these stand for the addresses the router would report.
+  const guesser = '203.0.113.66';
+  const participant = '198.51.100.5';
+  const post = (pathname: string, fields: Record<string, string>, from = participant) =>
     fetch(`${base}${pathname}`, {
       method: 'POST',
       redirect: 'manual',
-      headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+      headers: {
+        Cookie: cookie,
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'X-Forwarded-For': from,
+      },
       body: new URLSearchParams({ ...fields, _csrf: token }),
     }).then(async (res) => {
       await res.arrayBuffer();
       return res.status;
     });
+  // The account under attack, and the participant whose login is timed.
+  const target = { email: 'target@example.com', password: 'the target password' };
   const account = { email: 'bench@example.com', password: 'the bench password' };
-  if ((await post('/signup', { ...account, displayName: 'Bench' })) !== 303) {
-    throw new Error('the bench could not sign up');
+  for (const who of [target, account]) {
+    if ((await post('/signup', { ...who, displayName: 'Bench' })) !== 303) {
+      throw new Error('the bench could not sign up');
+    }
   }
 
   const timed = async (work: () => Promise<unknown>) => {
@@ -109,7 +121,7 @@ try {
     for (let i = 0; i < guesses; i++) {
       sent.push(
         timed(() =>
-          post('/login', { email: account.email, password: `guess ${i}` }).then((status) =>
+          post('/login', { email: target.email, password: `guess ${i}` }, guesser).then((status) =>
             statuses.push(status),
           ),
         ).then((ms) => void answered.push(ms)),

@@ -80,7 +80,15 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
   if (options.password !== undefined) args.push('--requirepass', options.password);
 
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const version = await ready(child);
+  // A child process outlives its parent unless told otherwise: whatever way this process exits, so does
+  // the server (all but SIGKILL of this process, which nothing can catch).
+  const orphanGuard = () => child.kill('SIGKILL');
+  process.once('exit', orphanGuard);
+  const version = await ready(child).catch(async (err: unknown) => {
+    process.off('exit', orphanGuard);
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
   const scheme = options.tls ? 'rediss' : 'redis';
   const auth = options.password === undefined ? '' : `:${encodeURIComponent(options.password)}@`;
   let stopped: Promise<void> | undefined;
@@ -90,6 +98,7 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
     version,
     stop() {
       stopped ??= (async () => {
+        process.off('exit', orphanGuard);
         if (child.exitCode === null && child.signalCode === null) {
           const exited = once(child, 'exit');
           child.kill('SIGTERM');

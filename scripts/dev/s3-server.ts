@@ -86,10 +86,17 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       },
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    gate.once('error', reject);
-    gate.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      gate.once('error', reject);
+      gate.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+  } catch (err) {
+    // Its port taken (EADDRINUSE, say): s3rver is listening already, and would keep the process alive.
+    gate.close();
+    await backend.close();
+    throw err;
+  }
   const { port } = gate.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   return {

@@ -2,10 +2,13 @@
 // .data/s3 across restarts, and a CORS rule that lets the app's own pages upload and no others.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { once } from 'node:events';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { startLocalS3 } from '../../scripts/dev/s3-server.ts';
 import { s3 } from '../../scripts/dev/services/s3.ts';
 import { standInsNeeded, type StartedStandIn } from '../../scripts/dev/stand-ins.ts';
 import { png } from '../support/images.ts';
@@ -97,4 +100,25 @@ describe('the local S3 server', () => {
     });
     assert.deepEqual(await bucket.keys('pending/'), ['pending/1/kept']);
   });
+});
+
+test('a port already taken is refused, and nothing is left listening to keep the process up', async () => {
+  const taken = createServer().listen(0, '127.0.0.1');
+  await once(taken, 'listening');
+  const directory = await mkdtemp(path.join(tmpdir(), 'campaign-dev-s3-taken-'));
+  const servers = () =>
+    process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
+  const before = servers();
+  try {
+    await assert.rejects(
+      startLocalS3({ directory, allowedOrigins: [], port: (taken.address() as AddressInfo).port }),
+      { code: 'EADDRINUSE' },
+    );
+    // Handles go once their close has run: give it a moment, not a fixed sleep.
+    for (let i = 0; i < 50 && servers() > before; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(servers(), before);
+  } finally {
+    taken.close();
+    await rm(directory, { recursive: true, force: true });
+  }
 });
