@@ -61,6 +61,28 @@ describe('Redis as Heroku gives it: rediss://, a password, a self-signed certifi
   );
 });
 
+test('browsing anonymously writes nothing to Redis: no session, no counter', async (t) => {
+  const redis = await requireRedis();
+  if (!redis) return t.skip(NO_REDIS);
+  const { app } = await buildTestApp({ ...redis.env, REDIS_KEY_PREFIX: `${redis.prefix}anon:` });
+  const browser = agent(app);
+  for (const path of ['/', '/signup', '/login', '/no-such-page', '/healthz', '/assets/site.css']) {
+    await browser.get(path);
+  }
+  assert.deepEqual(await redis.keys('anon:*'), []);
+  const guess = await browser.get('/login');
+  await browser
+    .post('/login')
+    .type('form')
+    .send({ email: 'x@example.com', password: 'a guess', _csrf: tokenIn(guess.text) })
+    .expect(401);
+  // A login attempt is counted, and its counter expires with the limit's window; still no session.
+  const keys = await redis.keys('anon:*');
+  assert.equal(keys.length, 2, keys.join());
+  assert.match(keys[0]!, /^anon:limit:login-account:[\w-]{22}$/, 'the account as a digest');
+  assert.match(keys[1]!, /^anon:limit:login-ip:10\.\d+\.\d+\.\d+$/);
+});
+
 describe('Redis not there at start', () => {
   let env: Record<string, string>;
   before(async () => {
