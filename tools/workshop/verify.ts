@@ -350,7 +350,9 @@ async function sessionOnEveryProcess(
   options: VerifyOptions,
 ) {
   const served = new Set<string>();
-  for (let i = 0; i < 10 && served.size < 2; i++) {
+  // The second process may still be starting when the first answers: give it ten seconds.
+  for (const deadline = Date.now() + 10_000; served.size < 2 && Date.now() < deadline;) {
+    if (served.size > 0) await new Promise((r) => setTimeout(r, 100));
     // A new connection each time, as from another browser: the cluster hands it to the next process.
     const res = await fetch(`${base}/me`, {
       headers: { ...router, Cookie: session.split(';')[0]!, Connection: 'close' },
