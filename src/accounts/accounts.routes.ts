@@ -85,9 +85,11 @@ export const accountsModule: AppModule = {
       const form = parseForm(loginSchema, req.body);
       if (!form.ok) return show(req, res, loginView, 'Log in', 422, form);
       // @step 5+
+      // #region login-limits
       // Counted before the password is checked: past the limit, a guess costs no hashing at all.
       await deps.limits.take(LOGIN_PER_ADDRESS, addressOf(req));
       await deps.limits.take(LOGIN_PER_ACCOUNT, accountKey(form.data.email));
+      // #endregion
       // @end
       const user = await accounts.logIn(form.data.email, form.data.password);
       if (!user) {

@@ -12,7 +12,6 @@ export type ClusterSettings = SettingsOf<typeof clusterConfig>;
 const QUICK_DEATH_MS = 10_000;
 const QUICK_DEATHS_ALLOWED = 5;
 
-// #region primary
 /**
  * With more than one process wanted, the process that runs this becomes the primary: it forks the
  * workers, replaces one that crashes, and on SIGTERM or Ctrl-C waits for all of them to drain, then
@@ -74,7 +73,6 @@ export async function forkWorkers(settings: ClusterSettings, logger: Logger): Pr
   logger.info({ workers: settings.processes }, `running ${settings.processes} web processes`);
   return true;
 }
-// #endregion
 
 /** Says which dyno and process answered: scale-out, seen from the browser's network panel. */
 export function servedBy(dyno: string | undefined): RequestHandler {

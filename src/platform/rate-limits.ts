@@ -35,7 +35,6 @@ export function waitOf(seconds: number): string {
   return `${Math.ceil(seconds / 60)} minutes`;
 }
 
-// #region limits
 /** Counters in Redis when the process has one; else in its own memory (development without Redis). */
 export function createRateLimits(redis: Redis | undefined, settings: RedisSettings): RateLimits {
   const limiters = new Map<string, RateLimiterAbstract>();
@@ -61,6 +60,7 @@ export function createRateLimits(redis: Redis | undefined, settings: RedisSettin
     return limiter;
   };
   return {
+    // #region take
     async take(limit, key) {
       try {
         await command(() => limiterOf(limit).consume(key));
@@ -73,9 +73,9 @@ export function createRateLimits(redis: Redis | undefined, settings: RedisSettin
         });
       }
     },
+    // #endregion
     async forgive(limit, key) {
       await command(() => limiterOf(limit).delete(key));
     },
   };
 }
-// #endregion

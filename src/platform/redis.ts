@@ -25,7 +25,6 @@ export class RedisUnavailableError extends Error {
   }
 }
 
-// #region client
 function connect(settings: RedisSettings & { url: string }, onReconnect: () => boolean) {
   const common = {
     connectTimeout: CONNECT_TIMEOUT_MS,
@@ -34,6 +33,7 @@ function connect(settings: RedisSettings & { url: string }, onReconnect: () => b
     reconnectStrategy: (retries: number, cause: Error) =>
       onReconnect() ? Math.min(2 ** retries * 50, MAX_RECONNECT_DELAY_MS) : cause,
   };
+  // #region client
   return createClient({
     url: settings.url,
     // Heroku's certificate is self-signed: the connection is encrypted, but the server is not verified.
@@ -45,8 +45,8 @@ function connect(settings: RedisSettings & { url: string }, onReconnect: () => b
     // Notices a connection that a proxy or the network dropped silently, before a visitor does.
     pingInterval: 10_000,
   });
+  // #endregion
 }
-// #endregion
 
 /**
  * Connects to Redis and registers it with the process's backing services: checked before the process
