@@ -29,6 +29,8 @@ export interface LocalRedis {
   readonly version: string;
   /** Ends the server and waits for it to exit; its files go with it. */
   stop(): Promise<void>;
+  /** SIGKILL, as a crash would end it: no goodbye to its clients. */
+  kill(): Promise<void>;
 }
 
 const READY_TIMEOUT_MS = 10_000;
@@ -92,22 +94,24 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
   const scheme = options.tls ? 'rediss' : 'redis';
   const auth = options.password === undefined ? '' : `:${encodeURIComponent(options.password)}@`;
   let stopped: Promise<void> | undefined;
+  const end = (signal: NodeJS.Signals) => {
+    stopped ??= (async () => {
+      process.off('exit', orphanGuard);
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit');
+        child.kill(signal);
+        await exited;
+      }
+      await rm(dir, { recursive: true, force: true });
+    })();
+    return stopped;
+  };
   return {
     url: `${scheme}://${auth}127.0.0.1:${port}`,
     port,
     version,
-    stop() {
-      stopped ??= (async () => {
-        process.off('exit', orphanGuard);
-        if (child.exitCode === null && child.signalCode === null) {
-          const exited = once(child, 'exit');
-          child.kill('SIGTERM');
-          await exited;
-        }
-        await rm(dir, { recursive: true, force: true });
-      })();
-      return stopped;
-    },
+    stop: () => end('SIGTERM'),
+    kill: () => end('SIGKILL'),
   };
 }
 

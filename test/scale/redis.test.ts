@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { createClient } from 'redis';
 import { findRedisServer } from '../../scripts/dev/redis-server.ts';
 import { buildTestApp, webTestEnv } from '../support/app.ts';
-import { agent, signUp, tokenIn } from '../support/forms.ts';
+import { agent, signUp, submit, tokenIn } from '../support/forms.ts';
 import { freePort, start, withTimeout } from '../support/process.ts';
 import {
   NO_REDIS,
@@ -219,3 +219,40 @@ describe('a Redis outage while running', () => {
     assert.equal(stored, undefined, 'the signup during the outage stored nothing');
   });
 });
+
+test(
+  'redis-server killed and started again on its port: 503 meanwhile, then logins work without a restart',
+  { skip: skipUnlessInstalled && NO_REDIS },
+  async () => {
+    let server = await privateRedis();
+    const { port } = server;
+    const built = await buildTestApp({ REDIS_URL: server.url, REDIS_KEY_PREFIX: '' });
+    const member = agent(built.app);
+    const account = {
+      email: 'killed@example.com',
+      displayName: 'Kiri',
+      password: 'before the kill',
+    };
+    await signUp(member, account);
+    await member.get('/me').expect(200);
+
+    await server.kill();
+    assert.equal((await member.get('/me')).status, 503);
+    await agent(built.app).get('/').expect(200);
+
+    server = await privateRedis({ port });
+    const deadline = Date.now() + 10_000;
+    while ((await member.get('/healthz')).status !== 200) {
+      assert.ok(Date.now() < deadline, 'reconnected within 10 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // That Redis kept nothing on disk: the session is gone, and a new login works.
+    await member.get('/me').expect(303).expect('Location', '/login');
+    const login = await submit(member, '/login', {
+      email: account.email,
+      password: account.password,
+    });
+    assert.equal(login.status, 303);
+    await member.get('/me').expect(200).expect(/Kiri/);
+  },
+);
