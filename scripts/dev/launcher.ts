@@ -308,7 +308,7 @@ export async function launch(options: LaunchOptions): Promise<number> {
       }),
     );
     if (type === web && !routed && 'url' in rest && rest.url)
-      void reportReady(rest.url, proc, stopping.signal, out.say);
+      void reportReady(rest.url, [{ proc, url: rest.url }], stopping.signal, out.say);
   }
   if (routed && port !== undefined && url !== undefined) {
     try {
@@ -317,11 +317,13 @@ export async function launch(options: LaunchOptions): Promise<number> {
       out.say(`the router could not listen on ${port}: ${messageOf(err)}`);
       return shutDown(1);
     }
-    const first = instances.find((i) => i.type === web);
-    const proc = running.find((p) => p.name === first?.name);
-    if (proc && first?.port !== undefined) {
-      void reportReady(url, proc, stopping.signal, out.say, `http://127.0.0.1:${first.port}`);
-    }
+    const webs = instances.flatMap((i) => {
+      const proc = running.find((p) => p.name === i.name);
+      return i.type === web && proc && i.port !== undefined
+        ? [{ proc, url: `http://127.0.0.1:${i.port}` }]
+        : [];
+    });
+    void reportReady(url, webs, stopping.signal, out.say);
   }
 
   const outcome = await Promise.race([Promise.all(exits), stopped]);
@@ -342,23 +344,28 @@ async function freePort(): Promise<number> {
 /** Prints how long it took from launch until web first answered /healthz: the dev start time. */
 async function reportReady(
   url: string,
-  web: RunningProcess,
+  webs: readonly { proc: RunningProcess; url: string }[],
   stopping: AbortSignal,
   say: (text: string) => void,
-  /** Where to ask, when not `url` itself (the first web process behind the router). */
-  direct: string = url,
 ): Promise<void> {
-  const webGone = new AbortController();
-  void web.exited.then(() => webGone.abort());
-  const status = await firstAnswer(`${direct}/healthz`, {
-    signal: AbortSignal.any([stopping, webGone.signal]),
-    timeoutMs: READY_TIMEOUT_MS,
-  });
-  // performance.now() counts from the start of this process, so the figure includes the launcher's own.
-  const ms = Math.round(performance.now());
-  if (status === 200) say(`ready in ${ms} ms: ${url}`);
-  else if (status !== undefined) say(`web answers /healthz with ${status} (after ${ms} ms)`);
-  else if (!stopping.aborted && !webGone.signal.aborted) {
-    say(`web did not answer ${url}/healthz within ${READY_TIMEOUT_MS / 1000} s`);
+  // Behind the router, every web process must answer: until then some requests would wait on one.
+  for (const web of webs) {
+    const webGone = new AbortController();
+    void web.proc.exited.then(() => webGone.abort());
+    const status = await firstAnswer(`${web.url}/healthz`, {
+      signal: AbortSignal.any([stopping, webGone.signal]),
+      timeoutMs: READY_TIMEOUT_MS,
+    });
+    // performance.now() counts from the start of this process, so the figure includes the launcher's own.
+    const ms = Math.round(performance.now());
+    const name = webs.length > 1 ? web.proc.name : 'web';
+    if (status !== 200) {
+      if (status !== undefined) say(`${name} answers /healthz with ${status} (after ${ms} ms)`);
+      else if (!stopping.aborted && !webGone.signal.aborted) {
+        say(`${name} did not answer ${web.url}/healthz within ${READY_TIMEOUT_MS / 1000} s`);
+      }
+      return;
+    }
   }
+  say(`ready in ${Math.round(performance.now())} ms: ${url}`);
 }

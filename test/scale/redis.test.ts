@@ -224,7 +224,7 @@ test(
   'redis-server killed and started again on its port: 503 meanwhile, then logins work without a restart',
   { skip: skipUnlessInstalled && NO_REDIS },
   async () => {
-    let server = await privateRedis();
+    const server = await privateRedis();
     const { port } = server;
     const built = await buildTestApp({ REDIS_URL: server.url, REDIS_KEY_PREFIX: '' });
     const member = agent(built.app);
@@ -240,7 +240,7 @@ test(
     assert.equal((await member.get('/me')).status, 503);
     await agent(built.app).get('/').expect(200);
 
-    server = await privateRedis({ port });
+    await privateRedis({ port });
     const deadline = Date.now() + 10_000;
     while ((await member.get('/healthz')).status !== 200) {
       assert.ok(Date.now() < deadline, 'reconnected within 10 s');
