@@ -1,7 +1,6 @@
 // The dev launcher: runs the Procfile like `heroku local`, with stand-ins for backing services not set.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { bannerLines, bannerStandIns } from './banner.ts';
 import { devCommand } from './command.ts';
@@ -15,7 +14,7 @@ import {
   selectProcessTypes,
   type ProcessType,
 } from './procfile.ts';
-import { firstAnswer, portInUse } from './ready.ts';
+import { firstAnswer, freePort, portInUse } from './ready.ts';
 import { startRouter, type LocalRouter } from './router.ts';
 import { describeExit, startProcess, type Exit, type RunningProcess } from './runner.ts';
 import { services } from './services.ts';
@@ -330,15 +329,6 @@ export async function launch(options: LaunchOptions): Promise<number> {
   if (outcome === 'stopped') return shutDown(0);
   out.say('every process has exited');
   return shutDown(outcome.every((exit) => exit.code === 0) ? 0 : 1);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }
 
 /** Prints how long it took from launch until web first answered /healthz: the dev start time. */

@@ -3,6 +3,16 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** A port that nothing listens on, tried on all interfaces, the way the app and the launcher listen. */
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0);
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
 /** Whether something already listens on `port`, tried the way the app listens (all interfaces). */
 export async function portInUse(port: number): Promise<boolean> {
   const server = createServer();

@@ -1,17 +1,10 @@
 // Runs an entry point as a real child process: a free port, its output collected, a bounded wait for exit.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { freePort } from '../../scripts/dev/ready.ts';
 import { onCleanup } from './cleanup.ts';
 
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+export { freePort };
 
 export interface Child {
   process: ChildProcess;
