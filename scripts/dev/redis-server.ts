@@ -25,6 +25,7 @@ export interface LocalRedis {
   /** redis://127.0.0.1:port, or rediss://:password@127.0.0.1:port with TLS. */
   readonly url: string;
   readonly port: number;
+  readonly pid: number;
   /** The version the server reported, e.g. "7.0.15". */
   readonly version: string;
   /** Ends the server and waits for it to exit; its files go with it. */
@@ -100,6 +101,7 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
   return {
     url: `${scheme}://${auth}127.0.0.1:${port}`,
     port,
+    pid: child.pid!,
     version,
     stop: () => end('SIGTERM'),
     kill: () => end('SIGKILL'),

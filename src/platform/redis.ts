@@ -11,6 +11,8 @@ export type RedisSettings = SettingsOf<typeof redisConfig>;
 export type Redis = ReturnType<typeof connect>;
 
 const CONNECT_TIMEOUT_MS = 3000;
+/** Far beyond any answer of a healthy Redis, well within the router's 30 s. */
+const COMMAND_TIMEOUT_MS = 3000;
 /** The longest wait between two reconnection attempts during an outage. */
 const MAX_RECONNECT_DELAY_MS = 2000;
 
@@ -106,16 +108,33 @@ export function openRedis(
   return client;
 }
 
-/** Runs a Redis command; an error that means "Redis is away" becomes a RedisUnavailableError. */
+/**
+ * Runs a Redis command; an error that means "Redis is away" becomes a RedisUnavailableError, and so does
+ * no answer within COMMAND_TIMEOUT_MS. node-redis times a command out only until it is written: a Redis
+ * that hangs with the connection open would otherwise hold the request until the router gives up.
+ */
 export async function command<T>(run: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new RedisUnavailableError(`no answer within ${COMMAND_TIMEOUT_MS} ms`)),
+      COMMAND_TIMEOUT_MS,
+    );
+  });
   try {
-    return await run();
+    return await Promise.race([run(), late]);
   } catch (err) {
-    throw isRedisUnavailable(err) ? new RedisUnavailableError(err) : err;
+    throw isRedisUnavailable(err) ? new RedisUnavailableError(unwrap(err)) : err;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
 const OUTAGE_ERRORS = new Set([
+  // A command without an answer within node-redis's default of five seconds: Redis hangs.
+  'TimeoutError',
+  'CommandTimeoutDuringMaintenanceError',
+  'SocketTimeoutDuringMaintenanceError',
   'ClientOfflineError',
   'ClientClosedError',
   'ConnectionTimeoutError',
@@ -148,6 +167,8 @@ function unwrap(err: unknown): unknown {
 
 function messageOf(err: unknown): string {
   if (err instanceof AggregateError && err.errors.length > 0) return messageOf(err.errors[0]);
-  if (err instanceof Error) return err.message || (err as { code?: string }).code || err.name;
+  if (err instanceof Error) {
+    return err.message || (err as { code?: string }).code || err.constructor.name;
+  }
   return String(err);
 }

@@ -256,3 +256,37 @@ test(
     await member.get('/me').expect(200).expect(/Kiri/);
   },
 );
+
+test(
+  'a redis-server that hangs (SIGSTOP): 503 within seconds, not at the router’s 30 s, then recovery',
+  // Without the app's own command timeout this request would hang for ever: fail instead.
+  { skip: skipUnlessInstalled && NO_REDIS, timeout: 60_000 },
+  async () => {
+    const server = await privateRedis();
+    const built = await buildTestApp({ REDIS_URL: server.url, REDIS_KEY_PREFIX: '' });
+    const member = agent(built.app);
+    await signUp(member, {
+      email: 'hung@example.com',
+      displayName: 'Hana',
+      password: 'before it hangs',
+    });
+    await member.get('/me').expect(200);
+
+    process.kill(server.pid, 'SIGSTOP');
+    try {
+      const started = performance.now();
+      const me = await member.get('/me');
+      const waited = performance.now() - started;
+      assert.equal(me.status, 503);
+      assert.match(me.text, /Logins are not available for a moment/);
+      assert.ok(waited < 15_000, `answered after ${Math.round(waited)} ms`);
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+    }
+    const deadline = Date.now() + 10_000;
+    while ((await member.get('/me')).status !== 200) {
+      assert.ok(Date.now() < deadline, 'answers again within 10 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  },
+);
