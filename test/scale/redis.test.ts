@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { createClient } from 'redis';
 import { findRedisServer } from '../../scripts/dev/redis-server.ts';
 import { buildTestApp, webTestEnv } from '../support/app.ts';
-import { agent, signUp, submit, tokenIn } from '../support/forms.ts';
+import { agent, signUp, submit, tokenIn, type Agent } from '../support/forms.ts';
 import { freePort, start, withTimeout } from '../support/process.ts';
 import {
   NO_REDIS,
@@ -18,6 +18,25 @@ import { startProxy, type Proxy } from '../support/tcp-proxy.ts';
 
 const installed = await findRedisServer();
 const skipUnlessInstalled = installed === undefined && process.env.REQUIRE_REDIS !== '1';
+
+type Built = Awaited<ReturnType<typeof buildTestApp>>;
+
+/** A participant who signed up on `built` and sees their page. */
+async function member(built: Built, who: { email: string; displayName: string; password: string }) {
+  const browser = agent(built.app);
+  await signUp(browser, who);
+  await browser.get('/me').expect(200);
+  return browser;
+}
+
+/** Asks `path` again every 100 ms until it answers 200; fails after ten seconds. */
+async function until200(browser: Agent, path: string, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await browser.get(path)).status !== 200) {
+    assert.ok(Date.now() < deadline, `${what} within 10 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 describe('Redis as Heroku gives it: rediss://, a password, a self-signed certificate', () => {
   test(
@@ -158,24 +177,22 @@ describe('a Redis outage while running', () => {
 
   test('session pages answer 503, the landing page 200, nothing is half-written, and it recovers', async (t) => {
     if (!redis) return t.skip(NO_REDIS);
-    const member = agent(built.app);
-    await signUp(member, {
+    const mei = await member(built, {
       email: 'member@example.com',
       displayName: 'Mei',
       password: 'before the outage',
     });
-    await member.get('/me').expect(200);
     const visitor = agent(built.app);
     const form = await visitor.get('/signup').expect(200);
-    const healthy = await member.get('/healthz').expect(200);
+    const healthy = await mei.get('/healthz').expect(200);
 
     proxy.cut();
-    const me = await member.get('/me').set('Accept', 'text/html');
+    const me = await mei.get('/me').set('Accept', 'text/html');
     assert.equal(me.status, 503);
     assert.equal(me.headers['retry-after'], '30');
     assert.match(me.text, /Logins are not available for a moment/);
 
-    const landing = await member.get('/').expect(200);
+    const landing = await mei.get('/').expect(200);
     assert.match(landing.text, /Log in/, 'shown as to a visitor while sessions are away');
     await visitor.get('/').expect(200);
 
@@ -199,7 +216,7 @@ describe('a Redis outage while running', () => {
       });
     assert.equal(login.status, 503);
 
-    const health = await member.get('/healthz');
+    const health = await mei.get('/healthz');
     assert.equal(health.status, 503);
     assert.deepEqual(health.body, {
       status: 'degraded',
@@ -208,12 +225,8 @@ describe('a Redis outage while running', () => {
     assert.ok(built.logs.some((l) => l.msg === 'redis connection lost: reconnecting'));
 
     proxy.restore();
-    const deadline = Date.now() + 10_000;
-    while ((await member.get('/healthz')).status !== 200) {
-      assert.ok(Date.now() < deadline, 'recovered within 10 s');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await member.get('/me').expect(200).expect(/Mei/);
+    await until200(mei, '/healthz', 'recovered');
+    await mei.get('/me').expect(200).expect(/Mei/);
     assert.ok(built.logs.some((l) => l.msg === 'redis is back'));
     const stored = await built.deps.db('users').where({ email: 'during@example.com' }).first();
     assert.equal(stored, undefined, 'the signup during the outage stored nothing');
@@ -227,33 +240,27 @@ test(
     const server = await privateRedis();
     const { port } = server;
     const built = await buildTestApp({ REDIS_URL: server.url, REDIS_KEY_PREFIX: '' });
-    const member = agent(built.app);
     const account = {
       email: 'killed@example.com',
       displayName: 'Kiri',
       password: 'before the kill',
     };
-    await signUp(member, account);
-    await member.get('/me').expect(200);
+    const kiri = await member(built, account);
 
     await server.kill();
-    assert.equal((await member.get('/me')).status, 503);
+    assert.equal((await kiri.get('/me')).status, 503);
     await agent(built.app).get('/').expect(200);
 
     await privateRedis({ port });
-    const deadline = Date.now() + 10_000;
-    while ((await member.get('/healthz')).status !== 200) {
-      assert.ok(Date.now() < deadline, 'reconnected within 10 s');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until200(kiri, '/healthz', 'reconnected');
     // That Redis kept nothing on disk: the session is gone, and a new login works.
-    await member.get('/me').expect(303).expect('Location', '/login');
-    const login = await submit(member, '/login', {
+    await kiri.get('/me').expect(303).expect('Location', '/login');
+    const login = await submit(kiri, '/login', {
       email: account.email,
       password: account.password,
     });
     assert.equal(login.status, 303);
-    await member.get('/me').expect(200).expect(/Kiri/);
+    await kiri.get('/me').expect(200).expect(/Kiri/);
   },
 );
 
@@ -264,18 +271,16 @@ test(
   async () => {
     const server = await privateRedis();
     const built = await buildTestApp({ REDIS_URL: server.url, REDIS_KEY_PREFIX: '' });
-    const member = agent(built.app);
-    await signUp(member, {
+    const hana = await member(built, {
       email: 'hung@example.com',
       displayName: 'Hana',
       password: 'before it hangs',
     });
-    await member.get('/me').expect(200);
 
     process.kill(server.pid, 'SIGSTOP');
     try {
       const started = performance.now();
-      const me = await member.get('/me');
+      const me = await hana.get('/me');
       const waited = performance.now() - started;
       assert.equal(me.status, 503);
       assert.match(me.text, /Logins are not available for a moment/);
@@ -283,10 +288,6 @@ test(
     } finally {
       process.kill(server.pid, 'SIGCONT');
     }
-    const deadline = Date.now() + 10_000;
-    while ((await member.get('/me')).status !== 200) {
-      assert.ok(Date.now() < deadline, 'answers again within 10 s');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until200(hana, '/me', 'answers again');
   },
 );
