@@ -14,6 +14,23 @@ export interface BackingService {
   close(): Promise<void>;
 }
 
+/** `work`'s outcome, or the error `late` makes when it has not settled within `ms`. */
+export async function withDeadline<T>(
+  work: Promise<T>,
+  ms: number,
+  late: (ms: number) => Error,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(late(ms)), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface HealthReport {
   status: 'ok' | 'degraded';
   checks: Record<string, 'ok' | 'down'>;
@@ -60,20 +77,15 @@ export class BackingServices {
     const results = await Promise.all(
       this.#services.map(async (service) => {
         const { name } = service;
-        let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`no answer within ${timeoutMs} ms`)),
-            timeoutMs,
-          );
-        });
         try {
-          await Promise.race([service.check(), late]);
+          await withDeadline(
+            service.check(),
+            timeoutMs,
+            (ms) => new Error(`no answer within ${ms} ms`),
+          );
           return { name, error: undefined };
         } catch (err) {
           return { name, error: err instanceof Error ? err.message : String(err) };
-        } finally {
-          clearTimeout(timer);
         }
       }),
     );

@@ -1,7 +1,7 @@
 // The Redis connection (node-redis) shared by sessions and rate limits: TLS as Heroku gives it, fast
 // failures during an outage, reconnection without a restart, and how an outage is recognised.
 import { createClient } from 'redis';
-import type { BackingServices } from './backing-services.ts';
+import { withDeadline, type BackingServices } from './backing-services.ts';
 import type { SettingsOf } from '../config.ts';
 import type { Logger } from './logger.ts';
 import type { redisConfig } from './redis.config.ts';
@@ -114,19 +114,14 @@ export function openRedis(
  * that hangs with the connection open would otherwise hold the request until the router gives up.
  */
 export async function command<T>(run: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new RedisUnavailableError(`no answer within ${COMMAND_TIMEOUT_MS} ms`)),
-      COMMAND_TIMEOUT_MS,
-    );
-  });
   try {
-    return await Promise.race([run(), late]);
+    return await withDeadline(
+      run(),
+      COMMAND_TIMEOUT_MS,
+      (ms) => new RedisUnavailableError(`no answer within ${ms} ms`),
+    );
   } catch (err) {
     throw isRedisUnavailable(err) ? new RedisUnavailableError(unwrap(err)) : err;
-  } finally {
-    clearTimeout(timer);
   }
 }
 
