@@ -8,44 +8,31 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({
-  options: { rate: { type: 'string', default: '13' }, guesses: { type: 'string', default: '150' } },
-});
-const rate = Number(values.rate);
-const guesses = Number(values.guesses);
 const say = (line: string) => console.log(`[bench] ${line}`);
-const root = path.resolve(import.meta.dirname, '..');
 
-const port = await new Promise<number>((resolve) => {
-  const probe = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = probe.address() as { port: number };
-    probe.close(() => resolve(port));
-  });
-});
-const base = `http://127.0.0.1:${port}`;
-const data = await mkdtemp(path.join(tmpdir(), 'bench-login-'));
-say(`starting npm run dev -- web on port ${port} (data in ${data}) …`);
-const dev = spawn(process.execPath, ['scripts/dev.ts', 'web'], {
-  cwd: root,
-  env: { ...process.env, PORT: String(port), DEV_DATA_DIR: data, LOG_LEVEL: 'warn' },
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
-let output = '';
-dev.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-dev.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+export interface FloodOptions {
+  readonly rate: number;
+  readonly guesses: number;
+  /** Sent with every request: a production build behind no router wants X-Forwarded-Proto. */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly say: (line: string) => void;
+}
 
-try {
-  for (const started = Date.now(); !/ready in \d+ ms/.test(output);) {
-    if (dev.exitCode !== null || Date.now() - started > 60_000) {
-      throw new Error(`npm run dev did not get ready:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+export interface FloodResult {
+  readonly rest: { median: number; p95: number; login: number };
+  readonly busy: { median: number; p95: number; login: number };
+  readonly counts: Readonly<Record<number, number>>;
+}
 
+/** The measurement itself, against the app at `base`: also part of `npm run bench`. */
+export async function measureFlood(base: string, options: FloodOptions): Promise<FloodResult> {
+  const { rate, guesses, say } = options;
+  const extra = options.headers ?? {};
   // One form token and its cookie serve every login post of this run.
-  const form = await fetch(`${base}/signup`);
+  const form = await fetch(`${base}/signup`, { headers: extra });
   const cookie = (form.headers.get('set-cookie') ?? '').split(';')[0]!;
   const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
   // The app trusts one proxy hop, so these stand for the addresses the router would report.
@@ -56,6 +43,7 @@ try {
       method: 'POST',
       redirect: 'manual',
       headers: {
+        ...extra,
         Cookie: cookie,
         'Content-Type': 'application/x-www-form-urlencoded',
         'X-Forwarded-For': from,
@@ -79,7 +67,8 @@ try {
     await work();
     return performance.now() - started;
   };
-  const css = () => fetch(`${base}/assets/site.css`).then((res) => res.arrayBuffer());
+  const css = () =>
+    fetch(`${base}/assets/site.css`, { headers: extra }).then((res) => res.arrayBuffer());
   const login = () => post('/login', account);
   const percentile = (values: number[], q: number) => {
     const sorted = [...values].sort((a, b) => a - b);
@@ -143,8 +132,50 @@ try {
     `ratio flood/rest: site.css median ×${(busy.median / rest.median).toFixed(1)}, ` +
       `p95 ×${(busy.p95 / rest.p95).toFixed(1)}; a real login ×${(busy.login / rest.login).toFixed(1)}`,
   );
-} finally {
-  dev.kill('SIGINT');
-  await new Promise((resolve) => dev.once('exit', resolve));
-  await rm(data, { recursive: true, force: true });
+  return { rest, busy, counts };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      rate: { type: 'string', default: '13' },
+      guesses: { type: 'string', default: '150' },
+    },
+  });
+  const rate = Number(values.rate);
+  const guesses = Number(values.guesses);
+  const root = path.resolve(import.meta.dirname, '..');
+
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const data = await mkdtemp(path.join(tmpdir(), 'bench-login-'));
+  say(`starting npm run dev -- web on port ${port} (data in ${data}) …`);
+  const dev = spawn(process.execPath, ['scripts/dev.ts', 'web'], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), DEV_DATA_DIR: data, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  dev.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  dev.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+  try {
+    for (const started = Date.now(); !/ready in \d+ ms/.test(output);) {
+      if (dev.exitCode !== null || Date.now() - started > 60_000) {
+        throw new Error(`npm run dev did not get ready:\n${output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    await measureFlood(base, { rate, guesses, say });
+  } finally {
+    dev.kill('SIGINT');
+    await new Promise((resolve) => dev.once('exit', resolve));
+    await rm(data, { recursive: true, force: true });
+  }
 }

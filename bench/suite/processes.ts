@@ -1,0 +1,107 @@
+// The servers under test run in processes of their own, so that the load generator (this process)
+// and the server compete for the cores the way a client and a dyno would not share them on Heroku.
+import { spawn, execFile } from 'node:child_process';
+import { open } from 'node:fs/promises';
+import { request } from 'node:http';
+import { promisify } from 'node:util';
+import { freePort } from '../../scripts/dev/ready.ts';
+
+export interface Served {
+  readonly name: string;
+  readonly url: string;
+  readonly pid: number;
+  /** From spawn to the first 200 of `readyPath`. */
+  readonly coldStartMs: number;
+  /** Resident memory of the process and its children (a cluster's workers), in MB. */
+  rssMb(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export interface ServeOptions {
+  readonly name: string;
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+  /** Where its output goes: a file, as Heroku's log router would take it away. */
+  readonly logFile: string;
+  readonly readyPath?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+const READY_TIMEOUT_MS = 30_000;
+
+/** One GET; its status, or undefined when nothing answers yet. */
+function status(
+  url: string,
+  headers: Readonly<Record<string, string>>,
+): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const req = request(url, { headers, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', () => resolve(undefined));
+    req.setTimeout(2000, () => req.destroy());
+    req.end();
+  });
+}
+
+export async function serve(options: ServeOptions): Promise<Served> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const log = await open(options.logFile, 'a');
+  const started = performance.now();
+  const child = spawn(process.execPath, options.argv, {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '', ...options.env, PORT: String(port) },
+    stdio: ['ignore', log.fd, log.fd],
+  });
+  const orphanGuard = () => child.kill('SIGKILL');
+  process.once('exit', orphanGuard);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const late = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(late);
+    }
+    process.off('exit', orphanGuard);
+    await log.close();
+  };
+  // Polled every 2 ms: a cold start is measured in tens of milliseconds.
+  const target = `${url}${options.readyPath ?? '/'}`;
+  let answer: number | undefined;
+  while (answer !== 200) {
+    if (child.exitCode !== null || performance.now() - started > READY_TIMEOUT_MS) {
+      await stop();
+      throw new Error(
+        `${options.name} did not answer 200 on ${options.readyPath ?? '/'} ` +
+          `(last answer: ${answer ?? 'none'}); its output is in ${options.logFile}`,
+      );
+    }
+    answer = await status(target, options.headers ?? {});
+    if (answer !== 200) await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  const coldStartMs = performance.now() - started;
+  const pid = child.pid!;
+  return { name: options.name, url, pid, coldStartMs, rssMb: () => treeRssMb(pid), stop };
+}
+
+/** `ps` works the same on Linux and macOS: sum the resident sizes of a process and its descendants. */
+async function treeRssMb(root: number): Promise<number> {
+  const { stdout } = await promisify(execFile)('ps', ['-A', '-o', 'pid=,ppid=,rss=']);
+  const rows = stdout
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number, number]);
+  const inTree = new Set([root]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, ppid] of rows) {
+      if (inTree.has(ppid) && !inTree.has(pid)) grew = inTree.add(pid) !== undefined;
+    }
+  }
+  const kb = rows.filter(([pid]) => inTree.has(pid)).reduce((sum, [, , rss]) => sum + rss, 0);
+  return kb / 1024;
+}

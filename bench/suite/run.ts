@@ -1,0 +1,477 @@
+// `npm run bench`: the whole benchmark suite on the production build, against real local services,
+// with bare node:http and bare Express measured in the same run as the yardsticks. Prints one table
+// and writes bench/RESULTS.md.
+//   npm run bench                         everything (about five minutes)
+//   npm run bench -- landing me           only these targets (and the baselines they are ratios of)
+//   npm run bench -- --seconds 4 --connections 50 --skip-build
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { measureFlood } from '../login-flood.ts';
+import { measureOutbox } from '../outbox-throughput.ts';
+import { runLoad, type LoadOptions, type LoadResult } from './load.ts';
+import { serve, type Served } from './processes.ts';
+import { summariseCpu, summariseHeap, type CpuSummary, type HeapSummary } from './profile.ts';
+import { writeReport, type Row, type Sections } from './report.ts';
+import { startBenchServices } from './services.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const TARGETS = [
+  'landing',
+  'healthz',
+  'me',
+  'asset',
+  'not-found',
+  'signup',
+  'flood',
+  'scaling',
+  'memory',
+  'cold-start',
+  'outbox',
+  'profile',
+] as const;
+type Target = (typeof TARGETS)[number];
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    seconds: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '100' },
+    'memory-seconds': { type: 'string', default: '20' },
+    'skip-build': { type: 'boolean', default: false },
+  },
+});
+const unknown = positionals.filter((name) => !(TARGETS as readonly string[]).includes(name));
+if (unknown.length > 0) {
+  console.error(`[bench] no target named ${unknown.join(', ')}. Targets: ${TARGETS.join(', ')}.`);
+  process.exit(2);
+}
+const chosen = new Set<Target>(positionals.length > 0 ? (positionals as Target[]) : TARGETS);
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+const memorySeconds = Number(values['memory-seconds']);
+const say = (line: string) => console.log(`[bench] ${line}`);
+// Heroku's router says the visitor came over HTTPS; the production build's cookies are Secure.
+const viaRouter = { 'X-Forwarded-Proto': 'https' };
+
+if (!values['skip-build']) {
+  say('building the production version (npm run build) …');
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.error(
+      '[bench] the build failed: fix what tsc reports above, then run the bench again.',
+    );
+    process.exit(1);
+  }
+}
+
+say('starting the backing services …');
+const services = await startBenchServices(say);
+for (const line of services.described) say(`  ${line}`);
+// Every server's output stays after the run, for when a figure looks wrong.
+const logs = path.join(root, 'bench/logs');
+await rm(logs, { recursive: true, force: true });
+await mkdir(logs, { recursive: true });
+const logFile = (name: string) => path.join(logs, `${name.replace(/[^\w-]+/g, '-')}.log`);
+const appEnv = (extra: Record<string, string> = {}) => ({
+  ...services.env,
+  NODE_ENV: 'production',
+  DYNO: 'web.1',
+  WEB_CONCURRENCY: '1',
+  ...extra,
+});
+const serveApp = (name: string, extra: Record<string, string> = {}, nodeArgs: string[] = []) =>
+  serve({
+    name,
+    argv: [...nodeArgs, 'dist/src/server.js'],
+    env: appEnv(extra),
+    cwd: root,
+    logFile: logFile(name),
+    headers: viaRouter,
+  });
+const serveBare = (name: string, file: string) =>
+  serve({
+    name,
+    argv: [path.join('bench/suite', file)],
+    env: { NODE_ENV: 'production' },
+    cwd: root,
+    logFile: logFile(name),
+  });
+
+say('migrating the bench database (node dist/src/migrate.js) …');
+const migrated = spawnSync(process.execPath, ['dist/src/migrate.js'], {
+  cwd: root,
+  env: { PATH: process.env.PATH ?? '', ...appEnv() },
+  encoding: 'utf8',
+});
+if (migrated.status !== 0) {
+  console.error(`[bench] the migration failed:\n${migrated.stdout}${migrated.stderr}`);
+  await services.stop();
+  process.exit(1);
+}
+
+const rows: Row[] = [];
+const sections: Sections = {};
+const started = Date.now();
+
+/** A warm-up the figures ignore (the JIT, the pools), then the measured run. */
+async function measure(
+  served: Served,
+  options: Omit<LoadOptions, 'url' | 'connections' | 'seconds'> & { connections?: number },
+) {
+  const base = { url: served.url, connections: options.connections ?? connections, ...options };
+  await runLoad({ ...base, seconds: 2, label: `${options.label} (warm-up)` }, () => undefined);
+  const result = await runLoad({ ...base, seconds }, say);
+  const rssMb = await served.rssMb();
+  say(
+    `${options.label}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ` +
+      `${result.errors} errors, ${result.unexpected} unexpected answers, RSS ${rssMb.toFixed(0)} MB`,
+  );
+  return { ...result, rssMb };
+}
+
+async function signUp(
+  url: string,
+  email: string,
+): Promise<{ formCookie: string; token: string; session: string }> {
+  const form = await fetch(`${url}/signup`, { headers: viaRouter });
+  const formCookie = (form.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+  if (!token || !formCookie)
+    throw new Error('the signup page gave no form token: is the app on its latest build?');
+  const answer = await fetch(`${url}/signup`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      ...viaRouter,
+      Cookie: formCookie,
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'X-Forwarded-For': '192.0.2.10',
+    },
+    body: new URLSearchParams({
+      email,
+      password: 'a bench password',
+      displayName: 'Bench',
+      _csrf: token,
+    }),
+  });
+  await answer.arrayBuffer();
+  const session = answer.headers
+    .getSetCookie()
+    .find((cookie) => cookie.startsWith('sid='))
+    ?.split(';')[0];
+  if (answer.status !== 303 || !session)
+    throw new Error(`the bench could not sign up (answer ${answer.status})`);
+  return { formCookie, token, session };
+}
+
+const row = (target: string, result: LoadResult & { rssMb: number }, note = '') => {
+  rows.push({ target, note, ...result });
+};
+
+let exitCode = 0;
+try {
+  // The yardsticks, each alone in its process.
+  say(`baselines: ${connections} connections, ${seconds} s each after a 2 s warm-up`);
+  for (const [name, file] of [
+    ['bare node:http', 'bare-http.js'],
+    ['bare Express', 'bare-express.js'],
+  ] as const) {
+    const served = await serveBare(name, file);
+    row(name, await measure(served, { path: '/', expect: 200, label: name }));
+    await served.stop();
+  }
+
+  const pages = (['landing', 'healthz', 'me', 'asset', 'not-found', 'signup'] as const).filter(
+    (t) => chosen.has(t),
+  );
+  if (pages.length > 0 || chosen.has('flood')) {
+    say('starting the production build (one process, WEB_CONCURRENCY=1) …');
+    const app = await serveApp('app');
+    say(
+      `  answered its first 200 after ${app.coldStartMs.toFixed(0)} ms; RSS ${(await app.rssMb()).toFixed(0)} MB idle`,
+    );
+    sections.idleRssMb = await app.rssMb();
+    const member = await signUp(app.url, `member-${randomUUID()}@example.com`);
+    const headers = { ...viaRouter };
+    if (chosen.has('landing'))
+      row(
+        'landing /',
+        await measure(app, { path: '/', headers, expect: 200, label: 'landing' }),
+        'a visitor',
+      );
+    if (chosen.has('healthz'))
+      row(
+        '/healthz',
+        await measure(app, { path: '/healthz', headers, expect: 200, label: 'healthz' }),
+        'database, Redis, bucket',
+      );
+    if (chosen.has('me'))
+      row(
+        'logged-in /me',
+        await measure(app, {
+          path: '/me',
+          headers: { ...headers, Cookie: member.session },
+          expect: 200,
+          label: 'me',
+        }),
+        'session in Redis',
+      );
+    if (chosen.has('asset'))
+      row(
+        'asset site.css',
+        await measure(app, { path: '/assets/site.css', headers, expect: 200, label: 'asset' }),
+      );
+    if (chosen.has('not-found'))
+      row('404', await measure(app, { path: '/no-such-page', headers, expect: 404, label: '404' }));
+    if (chosen.has('signup')) {
+      // Every signup a new address and email: the per-address limit is not what this measures.
+      let n = 0;
+      const result = await measure(app, {
+        path: '/signup',
+        method: 'POST',
+        connections: 10,
+        expect: 303,
+        label: 'signup',
+        headers: {
+          ...headers,
+          Cookie: member.formCookie,
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
+        setupRequest: (request) => {
+          n += 1;
+          return {
+            ...request,
+            headers: {
+              ...request.headers,
+              'X-Forwarded-For': `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
+            },
+            body: new URLSearchParams({
+              email: `signup-${process.pid}-${n}@example.com`,
+              password: 'a signup password',
+              displayName: 'Signup',
+              _csrf: member.token,
+            }).toString(),
+          };
+        },
+      });
+      row('signup (POST)', result, '10 connections; scrypt-bound');
+      sections.signup = {
+        requestsPerSecond: result.requestsPerSecond,
+        hashesPerSecond: await hashRate(),
+      };
+    }
+    if (chosen.has('flood')) {
+      say('login flood: 300 wrong passwords at 40 a second from one address …');
+      sections.flood = await measureFlood(app.url, {
+        rate: 40,
+        guesses: 300,
+        headers: viaRouter,
+        say,
+      });
+    }
+    await app.stop();
+  }
+
+  if (chosen.has('scaling')) {
+    const one = rows.find((r) => r.target === 'landing /');
+    const single =
+      one ??
+      (await (async () => {
+        const app = await serveApp('app-1');
+        const result = await measure(app, {
+          path: '/',
+          headers: viaRouter,
+          expect: 200,
+          label: 'landing, 1 process',
+        });
+        await app.stop();
+        return result;
+      })());
+    say('starting the production build with WEB_CONCURRENCY=2 …');
+    const app = await serveApp('app-2', { WEB_CONCURRENCY: '2' });
+    const two = await measure(app, {
+      path: '/',
+      headers: viaRouter,
+      expect: 200,
+      label: 'landing, 2 processes',
+    });
+    row('landing, WEB_CONCURRENCY=2', two, 'two processes');
+    sections.scaling = {
+      one: single.requestsPerSecond,
+      two: two.requestsPerSecond,
+      cores: os.availableParallelism(),
+    };
+    await app.stop();
+  }
+
+  if (chosen.has('memory')) sections.memory = await memoryRuns();
+  if (chosen.has('cold-start')) sections.coldStart = await coldStarts();
+  if (chosen.has('outbox')) {
+    say('outbox: 300 messages through one worker …');
+    sections.outbox = await measureOutbox(300, say);
+    if (!sections.outbox.ok) exitCode = 1;
+  }
+  if (chosen.has('profile')) sections.profile = await profile();
+
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const partial = positionals.length > 0;
+  const file = partial ? undefined : path.join(root, 'bench/RESULTS.md');
+  const text = await writeReport({
+    rows,
+    sections,
+    command,
+    connections,
+    seconds,
+    services: services.described,
+    file,
+  });
+  console.log(`\n${text}`);
+  say(
+    `done in ${Math.round((Date.now() - started) / 1000)} s; ` +
+      (file ? `written to bench/RESULTS.md` : 'a partial run: bench/RESULTS.md is left as it was'),
+  );
+  if (rows.some((r) => r.errors > 0))
+    say('some requests failed: the logs of this run are gone, run the target alone to see them');
+} catch (err) {
+  console.error(`[bench] ${(err as Error).message}`);
+  exitCode = 1;
+} finally {
+  await services.stop();
+}
+process.exit(exitCode);
+
+/** How many passwords a second this machine hashes, with the app's own function and bound. */
+async function hashRate(): Promise<number> {
+  const { hashPassword } = (await import(path.join(root, 'dist/src/accounts/passwords.js'))) as {
+    hashPassword: (password: string) => Promise<string>;
+  };
+  const until = performance.now() + 3000;
+  let hashed = 0;
+  const first = performance.now();
+  await Promise.all(
+    [1, 2].map(async () => {
+      while (performance.now() < until) {
+        await hashPassword('a signup password');
+        hashed += 1;
+      }
+    }),
+  );
+  return hashed / ((performance.now() - first) / 1000);
+}
+
+/** Three back-to-back runs of visitors and members, on a fresh process: RSS after each. */
+async function memoryRuns() {
+  say(`memory: a fresh process, three runs of ${memorySeconds} s (half visitors, half members) …`);
+  const app = await serveApp('app-memory');
+  const member = await signUp(app.url, `memory-${randomUUID()}@example.com`);
+  const idle = await app.rssMb();
+  const after: number[] = [];
+  for (let run = 1; run <= 3; run++) {
+    const half = Math.max(1, Math.floor(connections / 2));
+    const load = (label: string, path: string, headers: Record<string, string>) =>
+      runLoad(
+        {
+          url: app.url,
+          path,
+          headers,
+          connections: half,
+          seconds: memorySeconds,
+          expect: 200,
+          label,
+        },
+        say,
+      );
+    await Promise.all([
+      load(`memory run ${run}: visitors`, '/', viaRouter),
+      load(`memory run ${run}: members`, '/me', { ...viaRouter, Cookie: member.session }),
+    ]);
+    after.push(await app.rssMb());
+    say(`memory run ${run}: RSS ${after.at(-1)!.toFixed(0)} MB`);
+  }
+  await app.stop();
+  return { idle, after, seconds: memorySeconds };
+}
+
+/** From spawn to the first 200 of `/`, five times each, bare Express and the app: the medians. */
+async function coldStarts() {
+  const median = (values: number[]) =>
+    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const times = { express: [] as number[], app: [] as number[] };
+  for (let i = 1; i <= 5; i++) {
+    say(`cold start ${i}/5 …`);
+    const bare = await serveBare('bare Express (cold)', 'bare-express.js');
+    times.express.push(bare.coldStartMs);
+    await bare.stop();
+    const app = await serveApp('app (cold)');
+    times.app.push(app.coldStartMs);
+    await app.stop();
+  }
+  return { express: median(times.express), app: median(times.app), runs: times };
+}
+
+/** A CPU profile of the landing page and of /me under load, and a heap snapshot after them. */
+async function profile(): Promise<{ landing: CpuSummary; me: CpuSummary; heap: HeapSummary }> {
+  const dir = path.join(root, 'bench/profiles');
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const summaries: Record<string, CpuSummary> = {};
+  let heap: HeapSummary | undefined;
+  for (const page of ['landing', 'me'] as const) {
+    say(`profile: ${page} under load, with --cpu-prof …`);
+    await mkdir(path.join(dir, page), { recursive: true });
+    const app = await serveApp(`app-profile-${page}`, {}, [
+      '--cpu-prof',
+      `--cpu-prof-dir=${dir}/${page}`,
+      '--heapsnapshot-signal=SIGUSR2',
+      `--diagnostic-dir=${dir}/${page}`,
+    ]);
+    const member = await signUp(app.url, `profile-${randomUUID()}@example.com`);
+    const headers = page === 'me' ? { ...viaRouter, Cookie: member.session } : viaRouter;
+    await runLoad(
+      {
+        url: app.url,
+        path: page === 'me' ? '/me' : '/',
+        headers,
+        connections,
+        seconds,
+        expect: 200,
+        label: `profile ${page}`,
+      },
+      say,
+    );
+    if (page === 'me') {
+      say('profile: heap snapshot after the load …');
+      process.kill(app.pid, 'SIGUSR2');
+      heap = await waitForFile(`${dir}/${page}`, '.heapsnapshot').then((file) =>
+        summariseHeap(file),
+      );
+    }
+    await app.stop();
+    summaries[page] = await summariseCpu(await waitForFile(`${dir}/${page}`, '.cpuprofile'));
+  }
+  say(`profile: the raw profiles are in bench/profiles (open them in Chrome DevTools)`);
+  return { landing: summaries.landing!, me: summaries.me!, heap: heap! };
+}
+
+async function waitForFile(dir: string, ending: string): Promise<string> {
+  for (const until = Date.now() + 60_000; Date.now() < until;) {
+    const found = (await readdir(dir).catch(() => [] as string[])).find((name) =>
+      name.endsWith(ending),
+    );
+    // A snapshot is written in pieces: wait until its size holds still for a second.
+    if (found) {
+      const file = path.join(dir, found);
+      for (let size = -1; size !== (await stat(file)).size;) {
+        size = (await stat(file)).size;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      return file;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no ${ending} file appeared in ${dir}`);
+}
