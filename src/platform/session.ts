@@ -29,6 +29,7 @@ declare global {
 }
 
 export const SESSION_COOKIE = 'sid';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 
 // #region store
@@ -49,10 +50,16 @@ export function sessions(config: SessionSettings, store: Store): RequestHandler 
     resave: false,
     cookie: { httpOnly: true, sameSite: 'lax', secure: config.secureCookie, maxAge: MAX_AGE_MS },
   });
+  // A visitor's page view brings no session cookie, and a GET never starts a session (a login, a POST,
+  // does): express-session would still make an id and hash an empty session for it, a tenth of the
+  // landing page's CPU time (bench/README.md). Such a request goes on with no `req.session` at all.
+  const nothingToLoad = (req: Request) =>
+    SAFE_METHODS.has(req.method) && readCookie(req, SESSION_COOKIE) === undefined;
   // #region outage
   // When the store cannot load a session, the request goes on without one: a page that needs no
   // session (the landing page) still answers; one that does gets the store's error, so a 503.
   return (req, res, next) => {
+    if (nothingToLoad(req)) return next();
     load(req, res, (err?: unknown) => {
       if (err !== undefined)
         req.sessionError =
@@ -61,6 +68,15 @@ export function sessions(config: SessionSettings, store: Store): RequestHandler 
     });
   };
   // #endregion
+}
+
+/** A cookie's value as the browser sent it, or undefined when it sent none (or an empty one). */
+export function readCookie(req: Request, name: string): string | undefined {
+  for (const pair of (req.headers.cookie ?? '').split(';')) {
+    const [key, value] = pair.split('=', 2);
+    if (key?.trim() === name && value) return value.trim();
+  }
+  return undefined;
 }
 
 /** The logged-in user, or undefined for a visitor; while the store is away, throws its error. */

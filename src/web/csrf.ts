@@ -5,7 +5,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { HttpError } from '../platform/http-errors.ts';
-import { shownUserOf, type SessionSettings } from '../platform/session.ts';
+import { readCookie, shownUserOf, type SessionSettings } from '../platform/session.ts';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -23,14 +23,6 @@ const FORGED =
   'This form has expired or did not come from this site. Go back, reload the page and try again.';
 export const FORM_COOKIE = 'form';
 const FORM_COOKIE_MAX_AGE_MS = 2 * 60 * 60 * 1000;
-
-function readCookie(req: Request, name: string): string | undefined {
-  for (const pair of (req.headers.cookie ?? '').split(';')) {
-    const [key, value] = pair.split('=', 2);
-    if (key?.trim() === name && value) return value.trim();
-  }
-  return undefined;
-}
 
 function same(expected: string, given: unknown): boolean {
   if (typeof given !== 'string') return false;

@@ -3,7 +3,10 @@
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { before, test } from 'node:test';
+import express from 'express';
+import session from 'express-session';
 import request from 'supertest';
+import { sessions } from '../../src/platform/session.ts';
 import { buildTestApp } from '../support/app.ts';
 import { agent, signUp } from '../support/forms.ts';
 
@@ -87,4 +90,31 @@ test('a forged session cookie beside a genuine form: log out ends nothing and an
   assert.equal(res.headers.location, '/');
   // The real session is untouched.
   await request(built.app).get('/me').set('Cookie', `sid=${realSession}`).expect(200);
+});
+
+test('a page view without a session cookie never reaches the store; one with a cookie, or a POST, does', async () => {
+  const asked: string[] = [];
+  const store = new session.MemoryStore();
+  const get = store.get.bind(store);
+  store.get = (id, done) => {
+    asked.push(id);
+    get(id, done);
+  };
+  const app = express();
+  app.use(sessions({ secret: SECRET, secureCookie: false }, store));
+  app.all('/', (req, res) => {
+    res.json({ session: req.session !== undefined });
+  });
+
+  const visitor = await request(app).get('/').set('Cookie', 'form=abc');
+  assert.deepEqual(visitor.body, { session: false });
+  assert.equal(visitor.headers['set-cookie'], undefined);
+  const member = await request(app)
+    .get('/')
+    .set('Cookie', `sid=${encodeURIComponent(signed('some-id'))}`);
+  assert.deepEqual(member.body, { session: true });
+  assert.deepEqual(asked, ['some-id']);
+  // A login is a POST: it must find a session to put the user in, cookie or not.
+  const post = await request(app).post('/');
+  assert.deepEqual(post.body, { session: true });
 });
