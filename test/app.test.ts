@@ -6,6 +6,8 @@ import request from 'supertest';
 import { createApp } from '../src/app.ts';
 import type { Deps } from '../src/deps.ts';
 import { modules } from '../src/modules.ts';
+import { BackingServices } from '../src/platform/backing-services.ts';
+import { StartupError } from '../src/platform/startup.ts';
 import { buildTestApp } from './support/app.ts';
 
 const campaign = {
@@ -55,6 +57,31 @@ describe('GET /healthz', () => {
     const res = await request(app).get('/healthz').expect(200).expect('Content-Type', /json/);
     assert.equal(res.body.status, 'ok');
     assert.equal(res.headers['cache-control'], 'no-store');
+  });
+
+  test('requests that arrive while a check runs share it; the next request checks again', async () => {
+    let checks = 0;
+    let answer!: () => void;
+    const services = new BackingServices();
+    services.add({
+      name: 'slow',
+      check: () => {
+        checks += 1;
+        return new Promise<void>((resolve) => (answer = resolve));
+      },
+      unreachable: () => new StartupError('unused', 'unused'),
+      outage: () => undefined,
+      close: () => Promise.resolve(),
+    });
+    const together = [services.health(), services.health(), services.health()];
+    answer();
+    const reports = await Promise.all(together);
+    assert.equal(checks, 1);
+    assert.deepEqual(reports[2]!.checks, { slow: 'ok' });
+    const later = services.health();
+    answer();
+    await later;
+    assert.equal(checks, 2);
   });
 });
 

@@ -45,7 +45,9 @@ function commit(): string {
   const run = (args: string[]) => spawnSync('git', args, { encoding: 'utf8' }).stdout?.trim() ?? '';
   const head = run(['rev-parse', '--short', 'HEAD']);
   if (!head) return 'outside git';
-  return run(['status', '--porcelain']) ? `commit ${head} with uncommitted changes` : `commit ${head}`;
+  return run(['status', '--porcelain'])
+    ? `commit ${head} with uncommitted changes`
+    : `commit ${head}`;
 }
 
 function machine(): string {

@@ -42,6 +42,10 @@ const { values, positionals } = parseArgs({
     connections: { type: 'string', default: '100' },
     'memory-seconds': { type: 'string', default: '20' },
     'skip-build': { type: 'boolean', default: false },
+    // Flags for the app's node only, e.g. --node-flags="--max-semi-space-size=2" to try a GC setting.
+    'node-flags': { type: 'string', default: '' },
+    // Variables for the app only, e.g. --env MALLOC_ARENA_MAX=2 (as many as needed).
+    env: { type: 'string', multiple: true, default: [] },
   },
 });
 const unknown = positionals.filter((name) => !(TARGETS as readonly string[]).includes(name));
@@ -53,6 +57,7 @@ const chosen = new Set<Target>(positionals.length > 0 ? (positionals as Target[]
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const memorySeconds = Number(values['memory-seconds']);
+const appFlags = values['node-flags'].split(/\s+/).filter(Boolean);
 const say = (line: string) => console.log(`[bench] ${line}`);
 // Heroku's router says the visitor came over HTTPS; the production build's cookies are Secure.
 const viaRouter = { 'X-Forwarded-Proto': 'https' };
@@ -76,17 +81,24 @@ const logs = path.join(root, 'bench/logs');
 await rm(logs, { recursive: true, force: true });
 await mkdir(logs, { recursive: true });
 const logFile = (name: string) => path.join(logs, `${name.replace(/[^\w-]+/g, '-')}.log`);
-const appEnv = (extra: Record<string, string> = {}) => ({
+const extraEnv: Record<string, string> = Object.fromEntries(
+  values.env.map((pair) => {
+    const at = pair.indexOf('=');
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }),
+);
+const appEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
   ...services.env,
   NODE_ENV: 'production',
   DYNO: 'web.1',
   WEB_CONCURRENCY: '1',
+  ...extraEnv,
   ...extra,
 });
 const serveApp = (name: string, extra: Record<string, string> = {}, nodeArgs: string[] = []) =>
   serve({
     name,
-    argv: [...nodeArgs, 'dist/src/server.js'],
+    argv: [...appFlags, ...nodeArgs, 'dist/src/server.js'],
     env: appEnv(extra),
     cwd: root,
     logFile: logFile(name),

@@ -72,8 +72,19 @@ export class BackingServices {
     return undefined;
   }
 
-  /** Checks every service side by side; a check that takes longer than `timeoutMs` has failed. */
-  async health(timeoutMs = 2000): Promise<HealthReport> {
+  #checking: Promise<HealthReport> | undefined;
+
+  /**
+   * Checks every service side by side; a check that takes longer than `timeoutMs` has failed. Callers
+   * that ask while a check runs share its report: a flood of /healthz costs each service one check at
+   * a time, not one per request.
+   */
+  health(timeoutMs = 2000): Promise<HealthReport> {
+    this.#checking ??= this.#check(timeoutMs).finally(() => (this.#checking = undefined));
+    return this.#checking;
+  }
+
+  async #check(timeoutMs: number): Promise<HealthReport> {
     const results = await Promise.all(
       this.#services.map(async (service) => {
         const { name } = service;
