@@ -6,7 +6,8 @@ import type { Deps } from '../deps.ts';
 import type { AppModule } from '../modules.ts';
 import { HttpError } from '../platform/http-errors.ts';
 import { userOf } from '../platform/session.ts';
-import { photoSectionView } from './photos.views.ts';
+import { page } from '../web/layout.ts';
+import { photoPageView, photoSectionView } from './photos.views.ts';
 import { createPhotos } from './photos.service.ts';
 // @step 5+
 import { addressOf } from '../platform/rate-limits.ts';
@@ -42,6 +43,18 @@ export const photosModule: AppModule = {
     const router = Router();
     const photos = photosOf(deps);
 
+    // The page that changes the photo, with a freshly signed form post so that it works without script.
+    router.get('/me/photo', async (req, res) => {
+      const userId = userOf(req)?.id;
+      if (!userId) return res.redirect(303, '/login');
+      const [photo, upload] = await Promise.all([
+        photos.photoOf(userId),
+        photos.issue(userId, { returnTo: confirmUrl(req) }),
+      ]);
+      const body = photoPageView({ photo, upload, csrfToken: req.csrfToken() });
+      res.send(page(res.locals, 'Your photo', body));
+    });
+
     // The page's script asks for an upload signed for the file's declared type.
     router.post('/me/photo/uploads', async (req, res) => {
       const userId = uploaderOf(req);
@@ -75,14 +88,8 @@ export const photosModule: AppModule = {
   },
 };
 
-/** The photo section of "my page", with a freshly signed form post so that it works without script. */
+/** The photo section of "my page": one read, nothing signed. */
 export function photoSection(deps: Deps): MyPageSection {
   const photos = photosOf(deps);
-  return async (req, user) => {
-    const [photo, upload] = await Promise.all([
-      photos.photoOf(user.id),
-      photos.issue(user.id, { returnTo: confirmUrl(req) }),
-    ]);
-    return photoSectionView({ photo, upload, csrfToken: req.csrfToken() });
-  };
+  return async (_req, user) => photoSectionView(await photos.photoOf(user.id));
 }

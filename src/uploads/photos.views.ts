@@ -1,33 +1,51 @@
-// The photo section of "my page": the photo, and a form that uploads straight to the bucket.
+// The photo on "my page", and the page that changes it with a form that uploads straight to the bucket.
 import { html, type SafeHtml } from '../platform/html.ts';
 import { MAX_PHOTO_BYTES, TYPE_NAMES, type IssuedUpload, type Photo } from './photos.service.ts';
 import { PHOTO_TYPES } from './image-types.ts';
 
-export interface PhotoSectionState {
+/** The photo, or the words that there is none; the page's script fills in the image after an upload. */
+function photoFigure(photo: Photo | undefined): SafeHtml {
+  return html`<figure>
+    ${
+      photo
+        ? html`<img
+            src="${photo.url}"
+            alt="Your profile photo"
+            width="160"
+            height="160"
+            data-photo
+          />`
+        : html`<img alt="Your profile photo" width="160" height="160" hidden data-photo />
+            <p data-no-photo>No photo yet.</p>`
+    }
+  </figure>`;
+}
+
+/**
+ * The photo section of "my page": the photo and a link to the page that changes it. Reading my page
+ * signs nothing and writes nothing; an upload is signed only when somebody opens that page.
+ */
+export function photoSectionView(photo: Photo | undefined): SafeHtml {
+  return html`<section class="photo" aria-labelledby="photo-heading">
+    <h2 id="photo-heading">Your photo</h2>
+    ${photoFigure(photo)}
+    <p><a href="/me/photo">${photo ? 'Change your photo' : 'Add a photo'}</a></p>
+  </section>`;
+}
+
+export interface PhotoPageState {
   photo: Photo | undefined;
   /** A form post signed for this page, so that the form works without JavaScript. */
   upload: IssuedUpload;
   csrfToken: string;
 }
 
-export function photoSectionView({ photo, upload, csrfToken }: PhotoSectionState): SafeHtml {
+/** The page that changes the photo: a form that uploads straight to the bucket. */
+export function photoPageView({ photo, upload, csrfToken }: PhotoPageState): SafeHtml {
   // The file goes last: S3 reads no field after it.
-  return html`<section class="photo" aria-labelledby="photo-heading">
-    <h2 id="photo-heading">Your photo</h2>
-    <figure>
-      ${
-        photo
-          ? html`<img
-              src="${photo.url}"
-              alt="Your profile photo"
-              width="160"
-              height="160"
-              data-photo
-            />`
-          : html`<img alt="Your profile photo" width="160" height="160" hidden data-photo />
-              <p data-no-photo>No photo yet.</p>`
-      }
-    </figure>
+  return html`<article class="narrow photo">
+    <h1>Your photo</h1>
+    ${photoFigure(photo)}
     <form
       method="post"
       action="${upload.url}"
@@ -56,6 +74,7 @@ export function photoSectionView({ photo, upload, csrfToken }: PhotoSectionState
       <p role="status" aria-live="polite" data-status></p>
       <button type="submit">Upload</button>
     </form>
+    <p><a href="/me">Back to my page</a></p>
     <script type="module" src="/assets/upload.js"></script>
-  </section>`;
+  </article>`;
 }

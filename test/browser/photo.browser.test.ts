@@ -34,6 +34,7 @@ after(async () => {
   server?.close();
 });
 
+/** Signs up, lands on my page, and follows its link to the page that changes the photo. */
 async function signUpAs(page: Page, name: string) {
   await page.goto(`${base}/signup`);
   await page.getByLabel('Email').fill(`${name.toLowerCase()}@example.com`);
@@ -41,6 +42,8 @@ async function signUpAs(page: Page, name: string) {
   await page.getByLabel('Password').fill(`${name} picks a photo`);
   await page.getByRole('button', { name: 'Sign up' }).click();
   await page.waitForURL(`${base}/me`);
+  await page.getByRole('link', { name: 'Add a photo' }).click();
+  await page.waitForURL(`${base}/me/photo`);
 }
 
 /** The photo on the page, once the browser has loaded and decoded it from the bucket. */

@@ -22,7 +22,7 @@ export interface SignedUpload {
 
 let count = 0;
 
-/** A new participant, signed up and on their page. */
+/** A new participant, signed up and on the page that changes their photo. */
 export async function participant(
   app: Express | Server,
   name = `p${++count}`,
@@ -35,9 +35,9 @@ export async function participant(
     password: `${name} has a long password`,
   });
   if (signup.status !== 303) throw new Error(`sign up answered ${signup.status}`);
-  const me = await client.get('/me').expect(200);
-  const csrf = /data-csrf="([^"]+)"/.exec(me.text)?.[1];
-  if (!csrf) throw new Error('no photo form on my page');
+  const photoPage = await client.get('/me/photo').expect(200);
+  const csrf = /data-csrf="([^"]+)"/.exec(photoPage.text)?.[1];
+  if (!csrf) throw new Error('no photo form on /me/photo');
   return { client, email, csrf };
 }
 
@@ -67,12 +67,12 @@ export function confirm(who: Participant, id: string) {
     .send({ upload: id });
 }
 
-/** The plain form of "my page" (no script): where it posts, and its signed fields. */
+/** The plain form of the photo page (no script): where it posts, and its signed fields. */
 export async function pageForm(who: Participant): Promise<SignedUpload> {
-  const me = await who.client.get('/me').expect(200);
-  const form = /<form\s[^>]*data-photo-upload[^>]*>([\s\S]*?)<\/form>/.exec(me.text);
+  const photoPage = await who.client.get('/me/photo').expect(200);
+  const form = /<form\s[^>]*data-photo-upload[^>]*>([\s\S]*?)<\/form>/.exec(photoPage.text);
   const url = /action="([^"]+)"/.exec(form?.[0] ?? '')?.[1];
-  if (!form || !url) throw new Error('no photo form on my page');
+  if (!form || !url) throw new Error('no photo form on /me/photo');
   const fields: Record<string, string> = {};
   for (const [, name, value] of form[1]!.matchAll(
     /type="hidden" name="([^"]+)" value="([^"]*)"/g,

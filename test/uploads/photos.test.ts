@@ -15,6 +15,7 @@ import {
   sendToBucket,
   signed,
 } from '../support/photos.ts';
+import { agent } from '../support/forms.ts';
 import { freePort, start, withTimeout } from '../support/process.ts';
 import { startProxy, throughProxy, type Proxy } from '../support/tcp-proxy.ts';
 
@@ -76,6 +77,33 @@ describe('a photo from the page', () => {
     const me = await who.client.get('/me').expect(200);
     assert.match(me.text, new RegExp(`<img\\s+src="[^"]*/photos/${userId}/${upload.id}\\.png\\?`));
     assert.doesNotMatch(me.text, /No photo yet/);
+  });
+
+  test('my page only reads: viewing it signs nothing and stores nothing; the photo page signs one upload a view', async () => {
+    const who = await participant(built.app);
+    const uploads = async () => {
+      const [row] = await built.deps
+        .db('photo_uploads')
+        .join('users', 'users.id', 'photo_uploads.user_id')
+        .where('users.email', who.email)
+        .count<Array<{ count: string | number }>>('* as count');
+      return Number(row!.count);
+    };
+    const before = await uploads();
+    for (let i = 0; i < 5; i++) {
+      const me = await who.client.get('/me').expect(200);
+      assert.match(me.text, /<a href="\/me\/photo">Add a photo<\/a>/);
+      assert.doesNotMatch(me.text, /data-photo-upload|x-amz-signature/i);
+    }
+    assert.equal(await uploads(), before);
+    const photoPage = await who.client.get('/me/photo').expect(200);
+    assert.match(photoPage.text, /data-photo-upload/);
+    assert.equal(await uploads(), before + 1);
+  });
+
+  test('the photo page is for a logged-in participant: a visitor is sent to log in', async () => {
+    const answer = await agent(built.app).get('/me/photo').expect(303);
+    assert.equal(answer.headers.location, '/login');
   });
 
   test('without script, the form posts to the bucket and S3’s redirect brings the browser back to confirm', async () => {
@@ -233,6 +261,7 @@ describe('the bucket goes away', () => {
     // Signing is arithmetic with the secret key: it needs no network, so an outage cannot stop it.
     const upload = await signed(who, 'image/png');
     assert.equal((await who.client.get('/me')).status, 200);
+    assert.equal((await who.client.get('/me/photo')).status, 200);
     const health = await who.client.get('/healthz');
     assert.equal(health.status, 503);
     assert.equal(health.body.checks.storage, 'down');
