@@ -221,6 +221,22 @@ try {
         await measure(app, { path: '/healthz', headers, expect: 200, label: 'healthz' }),
         'database, Redis, bucket',
       );
+    if (chosen.has('me')) {
+      // The floor of a logged-in page on this machine: the same clients doing only the same I/O.
+      const io = await serve({
+        name: 'bare Express + Redis GET + row read',
+        argv: [path.join('bench/suite', 'bare-io.js')],
+        env: appEnv(),
+        cwd: root,
+        logFile: logFile('bare-io'),
+      });
+      row(
+        'bare Express + Redis GET + row',
+        await measure(io, { path: '/', expect: 200, label: 'bare I/O' }),
+        'I/O floor of /me',
+      );
+      await io.stop();
+    }
     if (chosen.has('me'))
       row(
         'logged-in /me',
