@@ -1,9 +1,12 @@
 // The servers under test run in processes of their own, so that the load generator (this process)
 // and the server compete for the cores the way a client and a dyno would not share them on Heroku.
 import { spawn, execFile } from 'node:child_process';
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { request } from 'node:http';
 import { promisify } from 'node:util';
+import { toArgv } from '../../scripts/dev/command.ts';
+import { parseProcfile } from '../../scripts/dev/procfile.ts';
 import { freePort } from '../../scripts/dev/ready.ts';
 
 export interface Served {
@@ -104,4 +107,17 @@ async function treeRssMb(root: number): Promise<number> {
   }
   const kb = rows.filter(([pid]) => inTree.has(pid)).reduce((sum, [, , rss]) => sum + rss, 0);
   return kb / 1024;
+}
+
+/** What Heroku runs: the Procfile's web command without `node` itself, its node flags included. */
+export async function procfileWeb(root: string): Promise<string[]> {
+  const procfile = parseProcfile(await readFile(path.join(root, 'Procfile'), 'utf8'));
+  const web = procfile.find((type) => type.name === 'web');
+  const argv = web ? toArgv(web.command) : undefined;
+  if (argv?.[0] !== 'node') {
+    throw new Error(
+      'the Procfile needs a plain `web: node … dist/src/server.js` line for the bench to run it',
+    );
+  }
+  return argv.slice(1);
 }

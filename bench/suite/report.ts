@@ -36,6 +36,7 @@ export interface ReportInput {
   readonly file?: string | undefined;
 }
 
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const x = (ratio: number) => `${ratio.toFixed(2)}×`;
 const ms = (value: number) => `${Math.round(value)} ms`;
 const n = (value: number) => Math.round(value).toLocaleString('en');
@@ -64,7 +65,21 @@ function costs(list: readonly Cost[]): string[] {
 
 export async function writeReport(input: ReportInput): Promise<string> {
   const { rows, sections } = input;
-  const express = rows.find((r) => r.target === 'bare Express');
+  // The yardstick: bare Express, the mean of its run before the targets and its run after them.
+  const yardsticks = rows.filter(
+    (r) => r.target.startsWith('bare Express') && !r.target.includes('+'),
+  );
+  const express =
+    yardsticks.length === 0
+      ? undefined
+      : {
+          requestsPerSecond: mean(yardsticks.map((r) => r.requestsPerSecond)),
+          p99: mean(yardsticks.map((r) => r.p99)),
+        };
+  const drift =
+    yardsticks.length === 2
+      ? Math.abs(yardsticks[1]!.requestsPerSecond / yardsticks[0]!.requestsPerSecond - 1)
+      : 0;
   const ratio = (r: Row) => (express ? x(r.requestsPerSecond / express.requestsPerSecond) : '–');
   const p99Ratio = (r: Row) => (express ? x(Math.max(r.p99, 1) / Math.max(express.p99, 1)) : '–');
   const lines = [
@@ -85,8 +100,17 @@ export async function writeReport(input: ReportInput): Promise<string> {
         `${ratio(r)} | ${p99Ratio(r)} | ${r.rssMb.toFixed(0)} MB | ${r.note} |`,
     ),
     '',
-    '"unexpected" counts answers with another status than the target\'s own (200; 404 for the 404; 303 for a signup).',
+    '"unexpected" counts answers with another status than the target\'s own (200; 404 for the 404; 303 for a signup). ' +
+      'Ratios are to the mean of the two runs of bare Express, before and after the targets.',
   ];
+  if (drift > 0.15) {
+    lines.push(
+      '',
+      `**The machine changed speed during the run**: bare Express answered ${n(yardsticks[0]!.requestsPerSecond)} req/s ` +
+        `before the targets and ${n(yardsticks[1]!.requestsPerSecond)} after (${Math.round(drift * 100)} % apart). ` +
+        'Read the ratios with that in mind, or run again on a quieter machine.',
+    );
+  }
 
   const goals: Array<[string, string, boolean]> = [];
   const byName = (name: string) => rows.find((r) => r.target === name);
@@ -108,7 +132,7 @@ export async function writeReport(input: ReportInput): Promise<string> {
     for (const r of [landing, me].filter((r): r is Row => r !== undefined)) {
       goals.push([
         `p99 of ${r.target} ≤ 2× bare Express's`,
-        `${r.p99} ms vs ${express.p99} ms (${p99Ratio(r)})`,
+        `${r.p99} ms vs ${express.p99.toFixed(0)} ms (${p99Ratio(r)})`,
         r.p99 <= 2 * Math.max(express.p99, 1),
       ]);
     }

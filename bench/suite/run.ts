@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { measureFlood } from '../login-flood.ts';
 import { measureOutbox } from '../outbox-throughput.ts';
 import { runLoad, type LoadOptions, type LoadResult } from './load.ts';
-import { serve, type Served } from './processes.ts';
+import { procfileWeb, serve, type Served } from './processes.ts';
 import { summariseCpu, summariseHeap, type CpuSummary, type HeapSummary } from './profile.ts';
 import { writeReport, type Row, type Sections } from './report.ts';
 import { startBenchServices } from './services.ts';
@@ -58,6 +58,11 @@ const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const memorySeconds = Number(values['memory-seconds']);
 const appFlags = values['node-flags'].split(/\s+/).filter(Boolean);
+const webCommand = await procfileWeb(root);
+const withFlags = (argv: readonly string[], flags: readonly string[]) => {
+  const script = argv.findIndex((word) => !word.startsWith('-'));
+  return [...argv.slice(0, script), ...flags, ...argv.slice(script)];
+};
 const say = (line: string) => console.log(`[bench] ${line}`);
 // Heroku's router says the visitor came over HTTPS; the production build's cookies are Secure.
 const viaRouter = { 'X-Forwarded-Proto': 'https' };
@@ -76,6 +81,11 @@ if (!values['skip-build']) {
 say('starting the backing services …');
 const services = await startBenchServices(say);
 for (const line of services.described) say(`  ${line}`);
+// Ctrl-C: the bench database, keys and servers go too (the app processes die with this one).
+process.once('SIGINT', () => {
+  console.error('\n[bench] stopped: removing what this run made …');
+  void services.stop().finally(() => process.exit(130));
+});
 // Every server's output stays after the run, for when a figure looks wrong.
 const logs = path.join(root, 'bench/logs');
 await rm(logs, { recursive: true, force: true });
@@ -98,7 +108,8 @@ const appEnv = (extra: Record<string, string> = {}): Record<string, string> => (
 const serveApp = (name: string, extra: Record<string, string> = {}, nodeArgs: string[] = []) =>
   serve({
     name,
-    argv: [...appFlags, ...nodeArgs, 'dist/src/server.js'],
+    // The Procfile's own flags first, so that the bench's (--node-flags, profiling) come later and win.
+    argv: withFlags(webCommand, [...appFlags, ...nodeArgs]),
     env: appEnv(extra),
     cwd: root,
     logFile: logFile(name),
@@ -302,6 +313,16 @@ try {
       });
     }
     await app.stop();
+  }
+
+  if (rows.length > 2) {
+    // Shared machines change speed: the yardstick again, after the targets, shows by how much.
+    const served = await serveBare('bare Express (again)', 'bare-express.js');
+    row(
+      'bare Express (again)',
+      await measure(served, { path: '/', expect: 200, label: 'bare Express again' }),
+    );
+    await served.stop();
   }
 
   if (chosen.has('scaling')) {

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import knex from 'knex';
+import { createClient } from 'redis';
 import { startPgliteServer } from '../../scripts/dev/pglite.ts';
 import { startLocalRedis } from '../../scripts/dev/redis-server.ts';
 import { startLocalS3 } from '../../scripts/dev/s3-server.ts';
@@ -106,10 +107,23 @@ async function database(say: Say, stops: Array<() => Promise<unknown>>, describe
 async function redis(say: Say, stops: Array<() => Promise<unknown>>, described: string[]) {
   const shared = process.env.TEST_REDIS_URL;
   if (shared) {
+    const prefix = `bench:${process.pid}:`;
+    // The sessions and counters of this run go with it: a shared Redis keeps nothing of a bench.
+    stops.push(async () => {
+      const client = createClient({ url: shared });
+      await client.connect();
+      try {
+        for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+          if (keys.length > 0) await client.unlink(keys);
+        }
+      } finally {
+        client.destroy();
+      }
+    });
     described.push(
       `sessions and limits: Redis at ${new URL(shared).host}, keys under bench:${process.pid}:`,
     );
-    return { REDIS_URL: shared, REDIS_KEY_PREFIX: `bench:${process.pid}:` };
+    return { REDIS_URL: shared, REDIS_KEY_PREFIX: prefix };
   }
   try {
     const local = await startLocalRedis();

@@ -1,0 +1,195 @@
+// `npm run bench:soak`: two web processes (web.1, web.2) of the production build on one Redis, and 200
+// simulated participants who log in and browse for 60 s with a pause between pages, each request going
+// to the next process in turn, as Heroku's router spreads them. Passes with 0 errors, 0 lost sessions
+// (a logged-in page that answers as if logged out), and RSS that does not keep growing.
+//   npm run bench:soak [-- --visitors 200 --seconds 60 --skip-build]
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { tokenIn } from '../../test/support/forms.ts';
+import { visitor, type Answer } from '../../test/support/visitor.ts';
+import { procfileWeb, serve, type Served } from './processes.ts';
+import { startBenchServices } from './services.ts';
+
+const { values } = parseArgs({
+  options: {
+    visitors: { type: 'string', default: '200' },
+    seconds: { type: 'string', default: '60' },
+    'skip-build': { type: 'boolean', default: false },
+  },
+});
+const visitors = Number(values.visitors);
+const seconds = Number(values.seconds);
+const root = path.resolve(import.meta.dirname, '../..');
+const say = (line: string) => console.log(`[soak] ${line}`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+if (!values['skip-build']) {
+  say('building the production version (npm run build) …');
+  if (
+    spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' }).status !== 0
+  ) {
+    console.error('[soak] the build failed: fix what tsc reports above, then run the soak again.');
+    process.exit(1);
+  }
+}
+
+say('starting the backing services …');
+const services = await startBenchServices(say);
+// Ctrl-C: the bench database, keys and servers go too (the app processes die with this one).
+process.once('SIGINT', () => {
+  console.error('\n[bench] stopped: removing what this run made …');
+  void services.stop().finally(() => process.exit(130));
+});
+const logs = path.join(root, 'bench/logs');
+await rm(logs, { recursive: true, force: true });
+await mkdir(logs, { recursive: true });
+// Both processes sign cookies with one secret, as every dyno of an app shares its config vars.
+const env = {
+  ...services.env,
+  SESSION_SECRET: randomBytes(32).toString('base64url'),
+  NODE_ENV: 'production',
+  WEB_CONCURRENCY: '1',
+};
+let failed = false;
+const processes: Served[] = [];
+try {
+  const migrated = spawnSync(process.execPath, ['dist/src/migrate.js'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+  });
+  if (migrated.status !== 0) throw new Error(`the migration failed:\n${migrated.stderr}`);
+  for (const dyno of ['web.1', 'web.2']) {
+    processes.push(
+      await serve({
+        name: dyno,
+        argv: await procfileWeb(root),
+        env: { ...env, DYNO: dyno },
+        cwd: root,
+        logFile: path.join(logs, `soak-${dyno}.log`),
+        headers: { 'X-Forwarded-Proto': 'https' },
+      }),
+    );
+  }
+  say(`web.1 and web.2 answer; ${visitors} participants for ${seconds} s …`);
+
+  let turn = 0;
+  /** The next process in turn, as the router would pick it. */
+  const next = () => processes[turn++ % processes.length]!.url;
+  const counts = { requests: 0, errors: 0, lost: 0, logins: 0 };
+  const problems: string[] = [];
+  const problem = (line: string) => {
+    if (problems.length < 10) problems.push(line);
+  };
+  const rss: Array<{ second: number; mb: number[] }> = [];
+  const started = Date.now();
+  const elapsed = () => Math.round((Date.now() - started) / 1000);
+  const until = started + seconds * 1000;
+
+  async function participant(n: number) {
+    // Each participant comes from an address of its own: the limits are per address, as in life.
+    const browser = visitor({
+      'X-Forwarded-Proto': 'https',
+      'X-Forwarded-For': `10.77.${n >> 8}.${n & 255}`,
+    });
+    const name = `Soak ${n}`;
+    const account = {
+      email: `soak-${process.pid}-${n}@example.com`,
+      password: `soak password ${n}`,
+    };
+    const check = (what: string, answer: Answer, expected: number) => {
+      counts.requests += 1;
+      if (answer.status === expected) return true;
+      counts.errors += 1;
+      problem(`${what} answered ${answer.status}, not ${expected}`);
+      return false;
+    };
+    await sleep(Math.random() * 10_000);
+    const signup = await browser.submit(`${next()}/signup`, { ...account, displayName: name });
+    if (!check('signup', signup, 303)) return;
+    while (Date.now() < until) {
+      for (let page = 0; page < 20 && Date.now() < until; page++) {
+        const [pathname, expected] = (
+          [
+            ['/', 200],
+            ['/me', 200],
+            ['/assets/site.css', 200],
+            ['/me', 200],
+            ['/me/photo', 200],
+          ] as const
+        )[page % 5]!;
+        const answer = await browser.get(`${next()}${pathname}`).catch((err: Error) => {
+          counts.errors += 1;
+          problem(`GET ${pathname}: ${err.message}`);
+          return undefined;
+        });
+        if (answer === undefined) continue;
+        if (pathname.startsWith('/me') && answer.status === 303) {
+          counts.requests += 1;
+          counts.lost += 1;
+          problem(`${name} was sent to log in on ${pathname}: the session was lost`);
+        } else if (check(`GET ${pathname}`, answer, expected) && pathname === '/me') {
+          if (!answer.text.includes(`Hello, ${name}`)) {
+            counts.lost += 1;
+            problem(`${name}'s page greets somebody else`);
+          }
+        }
+        await sleep(300 + Math.random() * 600);
+      }
+      // Log out through one process, and back in through the next.
+      const page = await browser.get(`${next()}/me`);
+      check('log out', await browser.post(`${next()}/logout`, { _csrf: tokenIn(page.text) }), 303);
+      check('log in', await browser.submit(`${next()}/login`, account), 303);
+      counts.logins += 1;
+    }
+  }
+
+  const sampler = setInterval(() => {
+    void Promise.all(processes.map((p) => p.rssMb())).then((mb) => {
+      rss.push({ second: elapsed(), mb });
+      say(
+        `${elapsed()} s: ${counts.requests} requests, ${counts.errors} errors, ${counts.lost} lost sessions; ` +
+          `RSS ${mb.map((m) => `${m.toFixed(0)} MB`).join(' / ')}`,
+      );
+    });
+  }, 5000);
+  await Promise.all(Array.from({ length: visitors }, (_, n) => participant(n + 1)));
+  clearInterval(sampler);
+
+  const first = rss.find((sample) => sample.second >= 15) ?? rss[0];
+  const last = rss.at(-1);
+  say(`${counts.requests} requests and ${counts.logins} logins in ${elapsed()} s`);
+  say(`errors: ${counts.errors}; lost sessions: ${counts.lost}`);
+  for (const line of problems) say(`  ${line}`);
+  if (first && last) {
+    const grew = last.mb.map((mb, i) => mb / first.mb[i]!);
+    say(
+      `RSS from ${first.second} s to ${last.second} s: ` +
+        processes
+          .map((p, i) => `${p.name} ${first.mb[i]!.toFixed(0)} → ${last.mb[i]!.toFixed(0)} MB`)
+          .join(', '),
+    );
+    if (grew.some((ratio) => ratio > 1.2)) {
+      say(
+        'RSS grew by more than 20 % after the first 15 s: look for something that keeps what it should let go',
+      );
+      failed = true;
+    }
+  }
+  if (counts.errors > 0 || counts.lost > 0) failed = true;
+  say(
+    failed
+      ? 'FAILED: see above, and the logs in bench/logs/'
+      : 'passed: no errors, no lost sessions, flat RSS',
+  );
+} catch (err) {
+  console.error(`[soak] ${(err as Error).message}`);
+  failed = true;
+} finally {
+  for (const p of processes) await p.stop();
+  await services.stop();
+}
+process.exit(failed ? 1 : 0);
