@@ -1,7 +1,7 @@
 // The servers under test run in processes of their own, so that the load generator (this process)
 // and the server compete for the cores the way a client and a dyno would not share them on Heroku.
 import { spawn, execFile } from 'node:child_process';
-import { open, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { request } from 'node:http';
 import { promisify } from 'node:util';
@@ -29,6 +29,8 @@ export interface ServeOptions {
   readonly logFile: string;
   readonly readyPath?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** A memory cgroup to start in (see dynoMemory): the limit a dyno's processes live under. */
+  readonly cgroup?: DynoMemory | undefined;
 }
 
 const READY_TIMEOUT_MS = 30_000;
@@ -54,7 +56,20 @@ export async function serve(options: ServeOptions): Promise<Served> {
   const url = `http://127.0.0.1:${port}`;
   const log = await open(options.logFile, 'a');
   const started = performance.now();
-  const child = spawn(process.execPath, options.argv, {
+  // A shell joins the cgroup, then becomes node (exec): the pid stays the same, and node's
+  // children (a cluster's workers) are born inside it, as on a dyno.
+  const [command, args] = options.cgroup
+    ? [
+        '/bin/sh',
+        [
+          '-c',
+          `echo $$ > '${options.cgroup.procs}' && exec "$0" "$@"`,
+          process.execPath,
+          ...options.argv,
+        ],
+      ]
+    : [process.execPath, [...options.argv]];
+  const child = spawn(command, args, {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', ...options.env, PORT: String(port) },
     stdio: ['ignore', log.fd, log.fd],
@@ -120,4 +135,46 @@ export async function procfileWeb(root: string): Promise<string[]> {
     );
   }
   return argv.slice(1);
+}
+
+export interface DynoMemory {
+  readonly limitMb: number;
+  /** The file a process writes its pid to, to join. */
+  readonly procs: string;
+  remove(): Promise<void>;
+}
+
+/**
+ * A memory cgroup of `limitMb`, as Heroku puts each dyno in one (512 MB for Basic and Standard-1X), or
+ * undefined where none can be made (not Linux, not root, no memory controller). It matters: Node sizes
+ * V8's heap to the memory it may use, so without a limit a process on a large machine grows far beyond
+ * what it would on a dyno before it collects garbage.
+ */
+export async function dynoMemory(limitMb: number): Promise<DynoMemory | undefined> {
+  const name = `campaign-bench-${process.pid}`;
+  const bytes = String(limitMb * 2 ** 20);
+  // cgroup v1 (as on Heroku's dynos), then v2.
+  for (const [root, limitFile] of [
+    ['/sys/fs/cgroup/memory', 'memory.limit_in_bytes'],
+    ['/sys/fs/cgroup', 'memory.max'],
+  ] as const) {
+    const dir = path.join(root, name);
+    try {
+      await mkdir(dir);
+    } catch {
+      continue;
+    }
+    try {
+      await writeFile(path.join(dir, limitFile), bytes);
+      return {
+        limitMb,
+        procs: path.join(dir, 'cgroup.procs'),
+        // A cgroup goes once its processes have; rmdir is how it is removed.
+        remove: () => rmdir(dir).catch(() => undefined),
+      };
+    } catch {
+      await rmdir(dir).catch(() => undefined);
+    }
+  }
+  return undefined;
 }

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { measureFlood } from '../login-flood.ts';
 import { measureOutbox } from '../outbox-throughput.ts';
 import { runLoad, type LoadOptions, type LoadResult } from './load.ts';
-import { procfileWeb, serve, type Served } from './processes.ts';
+import { dynoMemory, procfileWeb, serve, type Served } from './processes.ts';
 import { summariseCpu, summariseHeap, type CpuSummary, type HeapSummary } from './profile.ts';
 import { writeReport, type Row, type Sections } from './report.ts';
 import { startBenchServices } from './services.ts';
@@ -42,6 +42,8 @@ const { values, positionals } = parseArgs({
     connections: { type: 'string', default: '100' },
     'memory-seconds': { type: 'string', default: '20' },
     'skip-build': { type: 'boolean', default: false },
+    // Each server under test runs in a memory cgroup of this size, as a dyno does (0: none).
+    'dyno-mb': { type: 'string', default: '512' },
     // Flags for the app's node only, e.g. --node-flags="--max-semi-space-size=2" to try a GC setting.
     'node-flags': { type: 'string', default: '' },
     // Variables for the app only, e.g. --env MALLOC_ARENA_MAX=2 (as many as needed).
@@ -80,11 +82,24 @@ if (!values['skip-build']) {
 
 say('starting the backing services …');
 const services = await startBenchServices(say);
-for (const line of services.described) say(`  ${line}`);
+const dynoMb = Number(values['dyno-mb']);
+const dyno = dynoMb > 0 ? await dynoMemory(dynoMb) : undefined;
+const described = [
+  ...services.described,
+  dyno
+    ? `memory: every server under test ran in a ${dynoMb} MB memory cgroup, as on a Standard-1X dyno (Node sizes V8's heap to it)`
+    : `memory: no limit (a memory cgroup needs Linux and root): V8 sized its heap for this machine's ` +
+      `${Math.round(os.totalmem() / 2 ** 30)} GiB, so RSS under load is higher than on a dyno`,
+];
+for (const line of described) say(`  ${line}`);
+const cleanUp = async () => {
+  await services.stop();
+  await dyno?.remove();
+};
 // Ctrl-C: the bench database, keys and servers go too (the app processes die with this one).
 process.once('SIGINT', () => {
   console.error('\n[bench] stopped: removing what this run made …');
-  void services.stop().finally(() => process.exit(130));
+  void cleanUp().finally(() => process.exit(130));
 });
 // Every server's output stays after the run, for when a figure looks wrong.
 const logs = path.join(root, 'bench/logs');
@@ -114,6 +129,7 @@ const serveApp = (name: string, extra: Record<string, string> = {}, nodeArgs: st
     cwd: root,
     logFile: logFile(name),
     headers: viaRouter,
+    cgroup: dyno,
   });
 const serveBare = (name: string, file: string) =>
   serve({
@@ -122,6 +138,7 @@ const serveBare = (name: string, file: string) =>
     env: { NODE_ENV: 'production' },
     cwd: root,
     logFile: logFile(name),
+    cgroup: dyno,
   });
 
 say('migrating the bench database (node dist/src/migrate.js) …');
@@ -132,7 +149,7 @@ const migrated = spawnSync(process.execPath, ['dist/src/migrate.js'], {
 });
 if (migrated.status !== 0) {
   console.error(`[bench] the migration failed:\n${migrated.stdout}${migrated.stderr}`);
-  await services.stop();
+  await cleanUp();
   process.exit(1);
 }
 
@@ -240,6 +257,7 @@ try {
         env: appEnv(),
         cwd: root,
         logFile: logFile('bare-io'),
+        cgroup: dyno,
       });
       row(
         'bare Express + Redis GET + row',
@@ -375,7 +393,7 @@ try {
     command,
     connections,
     seconds,
-    services: services.described,
+    services: described,
     file,
   });
   console.log(`\n${text}`);
@@ -384,12 +402,12 @@ try {
       (file ? `written to bench/RESULTS.md` : 'a partial run: bench/RESULTS.md is left as it was'),
   );
   if (rows.some((r) => r.errors > 0))
-    say('some requests failed: the logs of this run are gone, run the target alone to see them');
+    say("some requests failed: the servers' output is in bench/logs/");
 } catch (err) {
   console.error(`[bench] ${(err as Error).message}`);
   exitCode = 1;
 } finally {
-  await services.stop();
+  await cleanUp();
 }
 process.exit(exitCode);
 

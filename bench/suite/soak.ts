@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { tokenIn } from '../../test/support/forms.ts';
 import { visitor, type Answer } from '../../test/support/visitor.ts';
-import { procfileWeb, serve, type Served } from './processes.ts';
+import { dynoMemory, procfileWeb, serve, type DynoMemory, type Served } from './processes.ts';
 import { startBenchServices } from './services.ts';
 
 const { values } = parseArgs({
@@ -55,6 +55,7 @@ const env = {
 };
 let failed = false;
 const processes: Served[] = [];
+const cgroups: DynoMemory[] = [];
 try {
   const migrated = spawnSync(process.execPath, ['dist/src/migrate.js'], {
     cwd: root,
@@ -63,8 +64,12 @@ try {
   });
   if (migrated.status !== 0) throw new Error(`the migration failed:\n${migrated.stderr}`);
   for (const dyno of ['web.1', 'web.2']) {
+    // Each process in a 512 MB memory cgroup of its own, as each dyno is (where one can be made).
+    const memory = await dynoMemory(512);
+    if (memory) cgroups.push(memory);
     processes.push(
       await serve({
+        cgroup: memory,
         name: dyno,
         argv: await procfileWeb(root),
         env: { ...env, DYNO: dyno },
@@ -74,7 +79,10 @@ try {
       }),
     );
   }
-  say(`web.1 and web.2 answer; ${visitors} participants for ${seconds} s …`);
+  say(
+    `web.1 and web.2 answer${cgroups.length === 2 ? ', each in a 512 MB memory cgroup like a dyno' : ''}; ` +
+      `${visitors} participants for ${seconds} s …`,
+  );
 
   let turn = 0;
   /** The next process in turn, as the router would pick it. */
@@ -190,6 +198,7 @@ try {
   failed = true;
 } finally {
   for (const p of processes) await p.stop();
+  for (const memory of cgroups) await memory.remove();
   await services.stop();
 }
 process.exit(failed ? 1 : 0);
