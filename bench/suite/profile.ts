@@ -1,6 +1,7 @@
 // Reads what V8 wrote (a .cpuprofile from --cpu-prof, a .heapsnapshot from --heapsnapshot-signal)
 // and names the top costs: where the CPU time went, by function and by package, and what the heap holds.
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
 
 interface CallFrame {
   functionName: string;
@@ -118,4 +119,38 @@ export async function summariseHeap(file: string, top = 12): Promise<HeapSummary
       .slice(0, top)
       .map(([name, { bytes, count }]) => ({ name, mb: bytes / 2 ** 20, count })),
   };
+}
+
+/** The first file ending in `ending` that appears in `dir`, once it has been written whole. */
+export async function waitForFile(dir: string, ending: string): Promise<string> {
+  for (const until = Date.now() + 60_000; Date.now() < until;) {
+    const found = (await readdir(dir).catch(() => [] as string[])).find((name) =>
+      name.endsWith(ending),
+    );
+    // A snapshot is written in pieces: wait until its size holds still for a second.
+    if (found) {
+      const file = path.join(dir, found);
+      for (let size = -1; size !== (await stat(file)).size;) {
+        size = (await stat(file)).size;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      return file;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no ${ending} file appeared in ${dir}`);
+}
+
+/**
+ * What a process's heap holds after a full collection, in MB: it writes a snapshot on SIGUSR2 (it must
+ * run with --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=dir), which is read and deleted.
+ */
+export async function liveHeapMb(pid: number, dir: string): Promise<number> {
+  process.kill(pid, 'SIGUSR2');
+  const file = await waitForFile(dir, '.heapsnapshot');
+  try {
+    return (await summariseHeap(file, 0)).totalMb;
+  } finally {
+    await rm(file, { force: true });
+  }
 }

@@ -6,7 +6,7 @@
 //   npm run bench -- --seconds 4 --connections 50 --skip-build
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,7 +14,13 @@ import { measureFlood } from '../login-flood.ts';
 import { measureOutbox } from '../outbox-throughput.ts';
 import { runLoad, type LoadOptions, type LoadResult } from './load.ts';
 import { dynoMemory, procfileWeb, serve, type Served } from './processes.ts';
-import { summariseCpu, summariseHeap, type CpuSummary, type HeapSummary } from './profile.ts';
+import {
+  summariseCpu,
+  summariseHeap,
+  waitForFile,
+  type CpuSummary,
+  type HeapSummary,
+} from './profile.ts';
 import { writeReport, type Row, type Sections } from './report.ts';
 import { startBenchServices } from './services.ts';
 
@@ -522,23 +528,4 @@ async function profile(): Promise<{ landing: CpuSummary; me: CpuSummary; heap: H
   }
   say(`profile: the raw profiles are in bench/profiles (open them in Chrome DevTools)`);
   return { landing: summaries.landing!, me: summaries.me!, heap: heap! };
-}
-
-async function waitForFile(dir: string, ending: string): Promise<string> {
-  for (const until = Date.now() + 60_000; Date.now() < until;) {
-    const found = (await readdir(dir).catch(() => [] as string[])).find((name) =>
-      name.endsWith(ending),
-    );
-    // A snapshot is written in pieces: wait until its size holds still for a second.
-    if (found) {
-      const file = path.join(dir, found);
-      for (let size = -1; size !== (await stat(file)).size;) {
-        size = (await stat(file)).size;
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
-      return file;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`no ${ending} file appeared in ${dir}`);
 }
