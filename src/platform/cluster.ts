@@ -1,6 +1,7 @@
 // Several web processes on one dyno (node:cluster): they share the port, each drains on SIGTERM, and the
 // first process only forks and watches them. Also the header that says which process answered.
 import cluster from 'node:cluster';
+import os from 'node:os';
 import type { RequestHandler } from 'express';
 import type { SettingsOf } from '../config.ts';
 import type { clusterConfig } from './cluster.config.ts';
@@ -11,6 +12,24 @@ export type ClusterSettings = SettingsOf<typeof clusterConfig>;
 // Workers that keep dying are broken, not unlucky: more than this many deaths in this time stop the dyno.
 const QUICK_DEATH_MS = 10_000;
 const QUICK_DEATHS_ALLOWED = 5;
+
+/**
+ * Node sizes a process's heap to the memory it may use: on a 512 MB dyno, about 260 MB. Every worker
+ * would size itself to the whole dyno, so that together they could grow past it (R14 and swap). Each
+ * worker gets its share of old space instead: half of the dyno's memory divided among them, the other
+ * half for code, buffers and the young generation. A limit set in NODE_OPTIONS or the Procfile wins.
+ */
+export function workerHeapFlags(
+  processes: number,
+  limitBytes: number = process.constrainedMemory(),
+  given: readonly string[] = [...process.execArgv, process.env.NODE_OPTIONS ?? ''],
+): string[] {
+  if (processes <= 1 || given.some((flag) => /--max[-_]old[-_]space[-_]size/.test(flag))) return [];
+  // Without a memory limit (a laptop), constrainedMemory() answers 0 or more than the machine has.
+  if (!(limitBytes > 0 && limitBytes < os.totalmem())) return [];
+  const shareMb = Math.floor(limitBytes / 2 ** 20 / processes / 2);
+  return [`--max-old-space-size=${Math.max(64, shareMb)}`];
+}
 
 /**
  * With more than one process wanted, the process that runs this becomes the primary: it forks the
@@ -60,6 +79,9 @@ export async function forkWorkers(settings: ClusterSettings, logger: Logger): Pr
     cluster.fork();
   });
 
+  const heapFlags = workerHeapFlags(settings.processes);
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...heapFlags] });
+
   // One worker first: if it cannot start (no database, say), its message is the only one, and the
   // primary exits 1 with it instead of forking more that would fail the same way.
   cluster.fork();
@@ -70,7 +92,11 @@ export async function forkWorkers(settings: ClusterSettings, logger: Logger): Pr
   if (stopping) return true;
   started = true;
   for (let i = 1; i < settings.processes; i++) cluster.fork();
-  logger.info({ workers: settings.processes }, `running ${settings.processes} web processes`);
+  const fields = heapFlags.length > 0 ? { heapFlags } : {};
+  logger.info(
+    { workers: settings.processes, ...fields },
+    `running ${settings.processes} web processes`,
+  );
   return true;
 }
 

@@ -1,6 +1,7 @@
 // WEB_CONCURRENCY: one dyno runs several web processes on one port; SIGTERM drains them all.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
+import { workerHeapFlags } from '../../src/platform/cluster.ts';
 import { webTestEnv } from '../support/app.ts';
 import { startWeb } from '../support/process.ts';
 
@@ -68,4 +69,16 @@ test('a worker that dies is replaced, and the dyno keeps serving', async () => {
   const after = new Set(await answeredBy(web.url, 8));
   assert.ok(![...after].includes(`local pid ${victim}`), 'the dead worker answers nothing');
   assert.equal(await web.stop(), 0);
+});
+
+test('on a dyno, each worker gets its share of the heap; a limit of your own, or no dyno limit, is left alone', () => {
+  const dyno = 512 * 2 ** 20;
+  assert.deepEqual(workerHeapFlags(2, dyno, []), ['--max-old-space-size=128']);
+  assert.deepEqual(workerHeapFlags(4, 2 * dyno, ['']), ['--max-old-space-size=128']);
+  assert.deepEqual(workerHeapFlags(8, dyno, []), ['--max-old-space-size=64'], 'never below 64 MB');
+  assert.deepEqual(workerHeapFlags(1, dyno, []), [], 'one process sizes itself');
+  assert.deepEqual(workerHeapFlags(2, dyno, ['--max-old-space-size=300']), []);
+  assert.deepEqual(workerHeapFlags(2, dyno, ['--inspect', '--max_old_space_size=300']), []);
+  assert.deepEqual(workerHeapFlags(2, 0, []), [], 'no limit known');
+  assert.deepEqual(workerHeapFlags(2, 2 ** 44, []), [], 'a limit larger than the machine is none');
 });
