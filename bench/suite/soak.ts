@@ -123,7 +123,8 @@ try {
       problem(`${what} answered ${answer.status}, not ${expected}`);
       return false;
     };
-    await sleep(Math.random() * 10_000);
+    // Arrivals spread over the first sixth of the run (10 s of a full one).
+    await sleep((Math.random() * seconds * 1000) / 6);
     const signup = await browser.submit(`${next()}/signup`, { ...account, displayName: name });
     if (!check('signup', signup, 303)) return;
     while (Date.now() < until) {
@@ -174,10 +175,13 @@ try {
   }, 5000);
   const heaps = () => Promise.all(processes.map((p) => liveHeapMb(p.pid, path.join(logs, p.name))));
   let early: number[] = [];
-  const warmedUp = sleep(15_000).then(async () => {
+  // Once everyone has arrived (15 s into a full run), and again at the end.
+  const warmUp = Math.min(15, seconds / 3);
+  const warmedUp = sleep(warmUp * 1000).then(async () => {
     early = await heaps();
     say(
-      `15 s: live heap after a full collection ${early.map((mb) => `${mb.toFixed(1)} MB`).join(' / ')}`,
+      `${elapsed()} s: live heap after a full collection ` +
+        early.map((mb) => `${mb.toFixed(1)} MB`).join(' / '),
     );
   });
   await Promise.all(Array.from({ length: visitors }, (_, n) => participant(n + 1)));
@@ -185,7 +189,7 @@ try {
   clearInterval(sampler);
   const late = await heaps();
 
-  const first = rss.find((sample) => sample.second >= 15) ?? rss[0];
+  const first = rss.find((sample) => sample.second >= warmUp) ?? rss[0];
   const last = rss.at(-1);
   say(`${counts.requests} requests and ${counts.logins} logins in ${elapsed()} s`);
   say(`errors: ${counts.errors}; lost sessions: ${counts.lost}`);
@@ -200,7 +204,7 @@ try {
   }
   // Growth that survives a full collection is memory something keeps: that is what must stay flat.
   say(
-    'live heap after a full collection, at 15 s and at the end: ' +
+    `live heap after a full collection, at ${warmUp.toFixed(0)} s and at the end: ` +
       processes
         .map((p, i) => `${p.name} ${early[i]!.toFixed(1)} → ${late[i]!.toFixed(1)} MB`)
         .join(', '),
