@@ -112,6 +112,8 @@ export async function writeReport(input: ReportInput): Promise<string> {
     );
   }
 
+  /** A section of its own: a heading, then its lines. */
+  const section = (title: string, ...body: string[]) => lines.push('', `## ${title}`, '', ...body);
   const goals: Array<[string, string, boolean]> = [];
   const byName = (name: string) => rows.find((r) => r.target === name);
   if (express) {
@@ -185,10 +187,8 @@ export async function writeReport(input: ReportInput): Promise<string> {
     );
   if (sections.signup) {
     const { requestsPerSecond, hashesPerSecond } = sections.signup;
-    lines.push(
-      '',
-      '## Signup and the password hash',
-      '',
+    section(
+      'Signup and the password hash',
       `Signups: ${requestsPerSecond.toFixed(1)}/s. The same scrypt hash, two at a time as the app bounds it, in the bench's process: ` +
         `${hashesPerSecond.toFixed(1)}/s. Signup runs at ${x(requestsPerSecond / hashesPerSecond)} the hash's own rate: ` +
         'the hash is the cost, by design (it is what makes a stolen table slow to guess).',
@@ -196,10 +196,8 @@ export async function writeReport(input: ReportInput): Promise<string> {
   }
   if (sections.flood) {
     const { rest, busy, counts } = sections.flood;
-    lines.push(
-      '',
-      '## A login flood',
-      '',
+    section(
+      'A login flood',
       '300 wrong passwords at one account, 40 a second from one address, while a static file is fetched one request after another and another participant logs in.',
       '',
       '| | at rest | during the flood | ratio |',
@@ -215,10 +213,8 @@ export async function writeReport(input: ReportInput): Promise<string> {
   }
   if (sections.scaling) {
     const { one, two, cores } = sections.scaling;
-    lines.push(
-      '',
-      '## One process or two (WEB_CONCURRENCY)',
-      '',
+    section(
+      'One process or two (WEB_CONCURRENCY)',
       `Landing page: ${n(one)} req/s with one process, ${n(two)} req/s with two: ${x(two / one)}. ` +
         `This machine has ${cores} cores and the load generator uses one of them, so two processes compete with it; ` +
         'on a dyno the load comes from elsewhere.',
@@ -226,20 +222,16 @@ export async function writeReport(input: ReportInput): Promise<string> {
   }
   if (sections.memory) {
     const { idle, after, seconds } = sections.memory;
-    lines.push(
-      '',
-      '## Memory',
-      '',
+    section(
+      'Memory',
       `A fresh process: ${idle.toFixed(0)} MB idle; after each of three ${seconds} s runs (half the connections on /, half on /me): ` +
         `${after.map((mb) => `${mb.toFixed(0)} MB`).join(', ')}.`,
     );
   }
   if (sections.coldStart) {
     const { runs } = sections.coldStart;
-    lines.push(
-      '',
-      '## Cold start',
-      '',
+    section(
+      'Cold start',
       'From spawn to the first 200 of `/`, five starts each (median in the goals):',
       '',
       `- bare Express: ${runs.express.map(ms).join(', ')}`,
@@ -248,10 +240,8 @@ export async function writeReport(input: ReportInput): Promise<string> {
   }
   if (sections.outbox) {
     const { count, directRate, outboxRate } = sections.outbox;
-    lines.push(
-      '',
-      '## The email outbox',
-      '',
+    section(
+      'The email outbox',
       `${count} messages to the local SMTP sink: ${n(directRate)}/s straight over SMTP, ${n(outboxRate)}/s through the outbox by one worker ` +
         `(${x(outboxRate / directRate)}). The outbox costs a row, a lock and an update per message; it buys not losing one.`,
     );
@@ -262,10 +252,8 @@ export async function writeReport(input: ReportInput): Promise<string> {
       ['the landing page', landing],
       ['/me', me],
     ] as const) {
-      lines.push(
-        '',
-        `## Where the CPU goes: ${page}`,
-        '',
+      section(
+        `Where the CPU goes: ${page}`,
         `Self time, in percent of the time the process was busy (idle ${summary.idlePercent.toFixed(0)} % of the run).`,
         '',
         '| share | by package |',
@@ -277,10 +265,8 @@ export async function writeReport(input: ReportInput): Promise<string> {
         ...costs(summary.functions),
       );
     }
-    lines.push(
-      '',
-      '## What the heap holds after the /me load',
-      '',
+    section(
+      'What the heap holds after the /me load',
       `${heap.totalMb.toFixed(1)} MB of live objects in the snapshot.`,
       '',
       '| MB | objects | kind |',
