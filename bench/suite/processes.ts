@@ -151,7 +151,7 @@ export interface DynoMemory {
  * what it would on a dyno before it collects garbage.
  */
 export async function dynoMemory(limitMb: number): Promise<DynoMemory | undefined> {
-  const name = `campaign-bench-${process.pid}`;
+  const name = `campaign-bench-${process.pid}-${limitMb}mb`;
   const bytes = String(limitMb * 2 ** 20);
   // cgroup v1 (as on Heroku's dynos), then v2.
   for (const [root, limitFile] of [

@@ -126,7 +126,12 @@ const appEnv = (extra: Record<string, string> = {}): Record<string, string> => (
   ...extraEnv,
   ...extra,
 });
-const serveApp = (name: string, extra: Record<string, string> = {}, nodeArgs: string[] = []) =>
+const serveApp = (
+  name: string,
+  extra: Record<string, string> = {},
+  nodeArgs: string[] = [],
+  cgroup = dyno,
+) =>
   serve({
     name,
     // The Procfile's own flags first, so that the bench's (--node-flags, profiling) come later and win.
@@ -135,7 +140,7 @@ const serveApp = (name: string, extra: Record<string, string> = {}, nodeArgs: st
     cwd: root,
     logFile: logFile(name),
     headers: viaRouter,
-    cgroup: dyno,
+    cgroup,
   });
 const serveBare = (name: string, file: string) =>
   serve({
@@ -364,21 +369,30 @@ try {
         await app.stop();
         return result;
       })());
-    say('starting the production build with WEB_CONCURRENCY=2 …');
-    const app = await serveApp('app-2', { WEB_CONCURRENCY: '2' });
+    // Two processes on a dyno of twice the memory (Standard-2X), as Heroku sets WEB_CONCURRENCY: one a 512 MB.
+    const bigger = dyno ? await dynoMemory(2 * dynoMb) : undefined;
+    say(
+      `starting the production build with WEB_CONCURRENCY=2${bigger ? ` in ${2 * dynoMb} MB` : ''} …`,
+    );
+    const app = await serveApp('app-2', { WEB_CONCURRENCY: '2' }, [], bigger);
     const two = await measure(app, {
       path: '/',
       headers: viaRouter,
       expect: 200,
       label: 'landing, 2 processes',
     });
-    row('landing, WEB_CONCURRENCY=2', two, 'two processes');
+    row(
+      'landing, WEB_CONCURRENCY=2',
+      two,
+      bigger ? `two processes, ${2 * dynoMb} MB` : 'two processes',
+    );
     sections.scaling = {
       one: single.requestsPerSecond,
       two: two.requestsPerSecond,
       cores: os.availableParallelism(),
     };
     await app.stop();
+    await bigger?.remove();
   }
 
   if (chosen.has('memory')) sections.memory = await memoryRuns();
