@@ -178,3 +178,19 @@ export async function dynoMemory(limitMb: number): Promise<DynoMemory | undefine
   }
   return undefined;
 }
+
+/**
+ * Runs the production build's migrations against `env`'s database. Asynchronously: PGlite answers from
+ * this very process, so a blocking spawn would wait for a server it keeps from answering.
+ */
+export async function migrate(root: string, env: Readonly<Record<string, string>>): Promise<void> {
+  try {
+    await promisify(execFile)(process.execPath, ['dist/src/migrate.js'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+  } catch (err) {
+    const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+    throw new Error(`the migration failed:\n${stdout}${stderr}`, { cause: err });
+  }
+}

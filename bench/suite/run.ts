@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { measureFlood } from '../login-flood.ts';
 import { measureOutbox } from '../outbox-throughput.ts';
 import { runLoad, type LoadOptions, type LoadResult } from './load.ts';
-import { dynoMemory, procfileWeb, serve, type Served } from './processes.ts';
+import { dynoMemory, migrate, procfileWeb, serve, type Served } from './processes.ts';
 import {
   summariseCpu,
   summariseHeap,
@@ -153,13 +153,10 @@ const serveBare = (name: string, file: string) =>
   });
 
 say('migrating the bench database (node dist/src/migrate.js) …');
-const migrated = spawnSync(process.execPath, ['dist/src/migrate.js'], {
-  cwd: root,
-  env: { PATH: process.env.PATH ?? '', ...appEnv() },
-  encoding: 'utf8',
-});
-if (migrated.status !== 0) {
-  console.error(`[bench] the migration failed:\n${migrated.stdout}${migrated.stderr}`);
+try {
+  await migrate(root, appEnv());
+} catch (err) {
+  console.error(`[bench] ${(err as Error).message}`);
   await cleanUp();
   process.exit(1);
 }

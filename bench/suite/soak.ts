@@ -11,7 +11,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { tokenIn } from '../../test/support/forms.ts';
 import { visitor, type Answer } from '../../test/support/visitor.ts';
-import { dynoMemory, procfileWeb, serve, type DynoMemory, type Served } from './processes.ts';
+import {
+  dynoMemory,
+  migrate,
+  procfileWeb,
+  serve,
+  type DynoMemory,
+  type Served,
+} from './processes.ts';
 import { liveHeapMb } from './profile.ts';
 import { startBenchServices } from './services.ts';
 
@@ -59,12 +66,7 @@ let failed = false;
 const processes: Served[] = [];
 const cgroups: DynoMemory[] = [];
 try {
-  const migrated = spawnSync(process.execPath, ['dist/src/migrate.js'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    encoding: 'utf8',
-  });
-  if (migrated.status !== 0) throw new Error(`the migration failed:\n${migrated.stderr}`);
+  await migrate(root, env);
   for (const dyno of ['web.1', 'web.2']) {
     await mkdir(path.join(logs, dyno), { recursive: true });
     // Each process in a 512 MB memory cgroup of its own, as each dyno is (where one can be made).
