@@ -52,7 +52,7 @@ export function sessions(config: SessionSettings, store: Store): RequestHandler 
   });
   // A visitor's page view brings no session cookie, and a GET never starts a session (a login, a POST,
   // does): express-session would still make an id and hash an empty session for it, a tenth of the
-  // landing page's CPU time (bench/README.md). Such a request goes on with no `req.session` at all.
+  // landing page's CPU time under load. Such a request goes on with no `req.session` at all.
   const nothingToLoad = (req: Request) =>
     SAFE_METHODS.has(req.method) && readCookie(req, SESSION_COOKIE) === undefined;
   // #region outage
