@@ -328,7 +328,7 @@ async function visitThroughRouter(
   if (me.headers.has('x-served-by'))
     await sessionOnEveryProcess(tag, base, router, session, options);
   if (bucket) {
-    const visit = { base, headers: { ...router, Cookie: session.split(';')[0]! }, page: mine };
+    const visit = { base, headers: { ...router, Cookie: session.split(';')[0]! } };
     await uploadPhoto(tag, visit, bucket, options);
   }
   if (!mailbox) return;
@@ -380,18 +380,22 @@ const TINY_PNG = Buffer.from(
 );
 
 /**
- * The photo on "my page", as the page's script does it: an upload signed by the slug, the file posted
- * to the bucket, a confirm that makes the slug check it over HTTPS; then the photo's link is served
- * as an image.
+ * The photo, as the photo page's script sends it: an upload signed by the slug, the file posted to the
+ * bucket, a confirm that makes the slug check it over HTTPS; then the photo's link is served as an image.
  */
 async function uploadPhoto(
   tag: string,
-  visit: { base: string; headers: Record<string, string>; page: string },
+  visit: { base: string; headers: Record<string, string> },
   bucket: LocalS3,
   options: VerifyOptions,
 ) {
-  const csrf = /data-csrf="([^"]+)"/.exec(visit.page)?.[1];
-  if (!csrf) throw new Error(`${tag}: my page has no photo form`);
+  const photoPage = await fetch(`${visit.base}/me/photo`, {
+    headers: visit.headers,
+    redirect: 'manual',
+  });
+  const csrf = /data-csrf="([^"]+)"/.exec(await photoPage.text())?.[1];
+  if (!csrf)
+    throw new Error(`${tag}: GET /me/photo answered ${photoPage.status}, without a photo form`);
   const ask = (path: string, fields: Record<string, string>) =>
     fetch(`${visit.base}${path}`, {
       method: 'POST',
