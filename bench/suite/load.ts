@@ -70,6 +70,8 @@ export function runLoad(
     (instance as NodeJS.EventEmitter).on('tick', (counter: { counter: number }) => {
       second += 1;
       answered += counter.counter;
+      // autocannon ticks once more as it finishes: the run's own seconds are the ones to show.
+      if (second > options.seconds) return;
       if (second % 2 === 0 || second === options.seconds) {
         progress(
           `${options.label}: ${second}/${options.seconds} s, ${Math.round(answered / second)} req/s`,

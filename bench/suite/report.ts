@@ -22,7 +22,7 @@ export interface Sections {
   memory?: { idle: number; after: number[]; seconds: number };
   coldStart?: { express: number; app: number; runs: { express: number[]; app: number[] } };
   outbox?: OutboxResult;
-  profile?: { landing: CpuSummary; me: CpuSummary; heap: HeapSummary };
+  profile?: Record<'landing' | 'me', { cpu: CpuSummary; heap: HeapSummary }>;
 }
 
 export interface ReportInput {
@@ -247,32 +247,37 @@ export async function writeReport(input: ReportInput): Promise<string> {
     );
   }
   if (sections.profile) {
-    const { landing, me, heap } = sections.profile;
-    for (const [page, summary] of [
+    const { landing, me } = sections.profile;
+    for (const [page, { cpu }] of [
       ['the landing page', landing],
       ['/me', me],
     ] as const) {
       section(
         `Where the CPU goes: ${page}`,
-        `Self time, in percent of the time the process was busy (idle ${summary.idlePercent.toFixed(0)} % of the run).`,
+        `Self time, in percent of the time the process was busy (idle ${cpu.idlePercent.toFixed(0)} % of the run).`,
         '',
         '| share | by package |',
         '|--:|---|',
-        ...costs(summary.packages),
+        ...costs(cpu.packages),
         '',
         '| share | by function |',
         '|--:|---|',
-        ...costs(summary.functions),
+        ...costs(cpu.functions),
       );
     }
-    section(
-      'What the heap holds after the /me load',
-      `${heap.totalMb.toFixed(1)} MB of live objects in the snapshot.`,
-      '',
-      '| MB | objects | kind |',
-      '|--:|--:|---|',
-      ...heap.kinds.map((k) => `| ${k.mb.toFixed(2)} | ${n(k.count)} | \`${k.name}\` |`),
-    );
+    for (const [page, { heap }] of [
+      ['the landing page', landing],
+      ['/me', me],
+    ] as const) {
+      section(
+        `What the heap holds after a load on ${page}`,
+        `${heap.totalMb.toFixed(1)} MB of live objects in the snapshot.`,
+        '',
+        '| MB | objects | kind |',
+        '|--:|--:|---|',
+        ...heap.kinds.map((k) => `| ${k.mb.toFixed(2)} | ${n(k.count)} | \`${k.name}\` |`),
+      );
+    }
   }
   const text = `${lines.join('\n')}\n`;
   if (input.file) await writeFile(input.file, text);

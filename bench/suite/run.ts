@@ -497,8 +497,8 @@ async function coldStarts() {
   return { express: median(times.express), app: median(times.app), runs: times };
 }
 
-/** A CPU profile of the landing page and of /me under load, and a heap snapshot after them. */
-async function profile(): Promise<{ landing: CpuSummary; me: CpuSummary; heap: HeapSummary }> {
+/** For the landing page and /me: a CPU profile under load, and a heap snapshot after a load. */
+async function profile(): Promise<NonNullable<Sections['profile']>> {
   const dir = path.join(root, 'bench/profiles');
   await rm(dir, { recursive: true, force: true });
   /** A fresh process with `flags`, loaded on `page` for the run's seconds; stopped by `then`. */
@@ -537,18 +537,24 @@ async function profile(): Promise<{ landing: CpuSummary; me: CpuSummary; heap: H
     await underLoad(page, ['--cpu-prof', `--cpu-prof-dir=${out}`], () => Promise.resolve());
     summaries[page] = await summariseCpu(await waitForFile(out, '.cpuprofile'));
   }
-  // The snapshot in a run of its own: writing it takes seconds that a CPU profile would count.
-  say('profile: /me under load again, then a heap snapshot …');
-  const out = path.join(dir, 'heap');
-  await mkdir(out, { recursive: true });
-  const heap = await underLoad(
-    'me',
-    ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${out}`],
-    async (app) => {
-      process.kill(app.pid, 'SIGUSR2');
-      return summariseHeap(await waitForFile(out, '.heapsnapshot'));
-    },
-  );
+  // The snapshots in runs of their own: writing one takes seconds that a CPU profile would count.
+  const heaps: Record<string, HeapSummary> = {};
+  for (const page of ['landing', 'me'] as const) {
+    say(`profile: ${page} under load again, then a heap snapshot …`);
+    const out = path.join(dir, `heap-${page}`);
+    await mkdir(out, { recursive: true });
+    heaps[page] = await underLoad(
+      page,
+      ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${out}`],
+      async (app) => {
+        process.kill(app.pid, 'SIGUSR2');
+        return summariseHeap(await waitForFile(out, '.heapsnapshot'));
+      },
+    );
+  }
   say(`profile: the raw profiles are in bench/profiles (open them in Chrome DevTools)`);
-  return { landing: summaries.landing!, me: summaries.me!, heap };
+  return {
+    landing: { cpu: summaries.landing!, heap: heaps.landing! },
+    me: { cpu: summaries.me!, heap: heaps.me! },
+  };
 }
