@@ -12,7 +12,18 @@ export const LOGIN_PER_ADDRESS: Limit = {
   message: 'Too many login attempts from your network.',
 };
 
-/** For one account from anywhere; a successful login clears it. */
+/** For one account from one address; a successful login clears it. */
+export const LOGIN_PER_ACCOUNT_HERE: Limit = {
+  name: 'login-account-ip',
+  points: 10,
+  seconds: 15 * MINUTES,
+  message: 'Too many login attempts for this account.',
+};
+
+/**
+ * For one account from anywhere, a ceiling on guessing from many machines; a successful login clears it.
+ * Past it, an address that has not tried this account in the window still gets its first try.
+ */
 export const LOGIN_PER_ACCOUNT: Limit = {
   name: 'login-account',
   points: 10,

@@ -24,6 +24,7 @@ import { photoSection } from '../uploads/photos.routes.ts'; // @step 4+
 import {
   accountKey,
   LOGIN_PER_ACCOUNT,
+  LOGIN_PER_ACCOUNT_HERE,
   LOGIN_PER_ADDRESS,
   SIGNUP_PER_ADDRESS,
 } from './accounts.limits.ts';
@@ -86,9 +87,14 @@ export const accountsModule: AppModule = {
       if (!form.ok) return show(req, res, loginView, 'Log in', 422, form);
       // @step 5+
       // #region login-limits
-      // Counted before the password is checked: past the limit, a guess costs no hashing at all.
+      // Counted before the password is checked: past a limit, a guess costs no hashing at all.
+      const account = accountKey(form.data.email);
+      const fromHere = `${account}:${addressOf(req)}`;
       await deps.limits.take(LOGIN_PER_ADDRESS, addressOf(req));
-      await deps.limits.take(LOGIN_PER_ACCOUNT, accountKey(form.data.email));
+      const here = await deps.limits.take(LOGIN_PER_ACCOUNT_HERE, fromHere);
+      // Past the account's ceiling, a first try from an address still counts and goes through, so
+      // that strangers guessing from elsewhere cannot lock the owner out.
+      await deps.limits.take(LOGIN_PER_ACCOUNT, account, { exempt: here.used === 1 });
       // #endregion
       // @end
       const user = await accounts.logIn(form.data.email, form.data.password);
@@ -99,7 +105,10 @@ export const accountsModule: AppModule = {
         });
       }
       req.log.info({ userId: user.id }, 'user logged in');
-      await deps.limits.forgive(LOGIN_PER_ACCOUNT, accountKey(form.data.email)); // @step 5+
+      // @step 5+
+      await deps.limits.forgive(LOGIN_PER_ACCOUNT, account);
+      await deps.limits.forgive(LOGIN_PER_ACCOUNT_HERE, fromHere);
+      // @end
       await logInAs(req, res, user);
     });
 
