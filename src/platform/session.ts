@@ -55,11 +55,24 @@ export function sessions(config: SessionSettings, store: Store): RequestHandler 
   // landing page's CPU time under load. Such a request goes on with no `req.session` at all.
   const nothingToLoad = (req: Request) =>
     SAFE_METHODS.has(req.method) && readCookie(req, SESSION_COOKIE) === undefined;
+  // express-session sends no Secure cookie over plain http: the production build on http://localhost
+  // logs nobody in, and says nothing. This says it once, on the first form posted that way.
+  let toldPlainHttp = !config.secureCookie;
+  const tellPlainHttp = (req: Request) => {
+    if (toldPlainHttp || req.secure || SAFE_METHODS.has(req.method)) return;
+    toldPlainHttp = true;
+    req.log.warn(
+      'a form came over plain http: in production the session cookie is Secure, so none is sent ' +
+        'and logins will not stick. Locally, use `npm run dev`; the production build expects HTTPS ' +
+        'in front of it, as Heroku’s router gives it (X-Forwarded-Proto: https)',
+    );
+  };
   // #region outage
   // When the store cannot load a session, the request goes on without one: a page that needs no
   // session (the landing page) still answers; one that does gets the store's error, so a 503.
   return (req, res, next) => {
     if (nothingToLoad(req)) return next();
+    tellPlainHttp(req);
     load(req, res, (err?: unknown) => {
       if (err !== undefined)
         req.sessionError =

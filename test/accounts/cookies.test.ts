@@ -6,7 +6,9 @@ import { before, test } from 'node:test';
 import express from 'express';
 import session from 'express-session';
 import request from 'supertest';
+import { createLogger } from '../../src/platform/logger.ts';
 import { sessions } from '../../src/platform/session.ts';
+import { requestLogger } from '../../src/web/request-log.ts';
 import { buildTestApp } from '../support/app.ts';
 import { agent, signUp } from '../support/forms.ts';
 
@@ -117,4 +119,34 @@ test('a page view without a session cookie never reaches the store; one with a c
   // A login is a POST: it must find a session to put the user in, cookie or not.
   const post = await request(app).post('/');
   assert.deepEqual(post.body, { session: true });
+});
+
+test('the production build over plain http sets no session cookie, and says why once', async () => {
+  const lines: string[] = [];
+  const logger = createLogger(
+    { level: 'warn', pretty: false },
+    {
+      write: (line: string) => void lines.push(line),
+    },
+  );
+  const app = express();
+  app.set('trust proxy', 1);
+  app.use(requestLogger(logger));
+  app.use(sessions({ secret: SECRET, secureCookie: true }, new session.MemoryStore()));
+  app.post('/login', (req, res) => {
+    req.session.user = { id: '1', displayName: 'Plain' };
+    res.send('logged in');
+  });
+
+  for (let i = 0; i < 3; i++) {
+    const plain = await request(app).post('/login').expect(200);
+    assert.equal(plain.headers['set-cookie'], undefined);
+  }
+  const told = lines.map((line) => JSON.parse(line) as { msg: string }).map((line) => line.msg);
+  assert.equal(told.length, 1, told.join('\n'));
+  assert.match(told[0]!, /plain http.*Secure.*npm run dev.*X-Forwarded-Proto: https/);
+
+  const routed = await request(app).post('/login').set('X-Forwarded-Proto', 'https').expect(200);
+  assert.match(String(routed.headers['set-cookie']), /sid=.*Secure/);
+  assert.equal(lines.length, 1);
 });
