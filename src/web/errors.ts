@@ -28,7 +28,8 @@ export function errorHandler(services: BackingServices): ErrorRequestHandler {
     const outage = services.outage(thrown);
     const err = outage === undefined ? thrown : serviceUnavailable(outage, thrown);
     const status = statusOf(err);
-    if (status === 503) req.log.warn({ err: thrown }, 'backing service unavailable');
+    // An outage is expected and handled: one line a request says what failed, without the stack.
+    if (status === 503) req.log.warn({ detail: detailOf(thrown) }, 'backing service unavailable');
     else if (status >= 500) req.log.error({ err }, 'request failed');
     if (res.headersSent) {
       next(err);
@@ -61,4 +62,11 @@ export function errorHandler(services: BackingServices): ErrorRequestHandler {
       },
     });
   };
+}
+
+/** The error's message, with the reason it wraps: "Redis is not answering: connect ECONNREFUSED …". */
+function detailOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause instanceof Error ? err.cause.message : undefined;
+  return cause && !err.message.includes(cause) ? `${err.message} (${cause})` : err.message;
 }

@@ -223,6 +223,13 @@ describe('a Redis outage while running', () => {
       checks: { ...healthy.body.checks, redis: 'down' },
     });
     assert.ok(built.logs.some((l) => l.msg === 'redis connection lost: reconnecting'));
+    // An outage the app answers deserves one line a request, not a stack trace each.
+    const refused = built.logs.filter((l) => l.msg === 'backing service unavailable');
+    assert.ok(refused.length >= 3, `${refused.length} requests refused in the log`);
+    for (const line of refused) {
+      assert.equal(line.err, undefined, 'no stack');
+      assert.match(String(line.detail), /^Redis is not answering: [^\n]+$/);
+    }
 
     proxy.restore();
     await until200(mei, '/healthz', 'recovered');
