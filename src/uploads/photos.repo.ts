@@ -64,6 +64,25 @@ export function createPhotosRepo(db: Db) {
       return row ? toUpload(row) : undefined;
     },
 
+    /** The user's newest upload for a plain form (no declared type) still pending and open at `now`. */
+    async openFormUploadOf(userId: string, now: Date): Promise<Upload | undefined> {
+      const row = await db<UploadRow>('photo_uploads')
+        .where({ user_id: userId, status: 'pending' })
+        .whereNull('declared_type')
+        .andWhere('expires_at', '>', now)
+        .orderBy('expires_at', 'desc')
+        .first();
+      return row ? toUpload(row) : undefined;
+    },
+
+    /** Keeps a pending upload open until `expiresAt`; false when it is no longer pending. */
+    async keepOpen(upload: Upload, expiresAt: Date): Promise<boolean> {
+      const changed = await db('photo_uploads')
+        .where({ id: upload.id, status: 'pending' })
+        .update({ expires_at: expiresAt });
+      return changed > 0;
+    },
+
     /** The user's photo, if they have one. */
     async photoOf(userId: string): Promise<Upload | undefined> {
       const row = await db<UploadRow>('photo_uploads')

@@ -19,6 +19,11 @@ export const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
 export const UPLOAD_SECONDS = 5 * 60;
 /** An upload that started in time may still be arriving on a slow line: its confirm is accepted this long after. */
 export const CONFIRM_GRACE_MS = 15 * 60 * 1000;
+/**
+ * The photo page's plain form is signed on every view, but for one upload that stays open this much longer
+ * than its signature: the views write to the database at most once in this time.
+ */
+const FORM_REUSE_MS = UPLOAD_SECONDS * 1000;
 /** How long a photo's link works; pages that show it are never cached. */
 const PHOTO_LINK_SECONDS = 10 * 60;
 
@@ -72,6 +77,33 @@ export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
     throw new HttpError(status, message);
   };
 
+  /** A new pending upload of this user, open until `expiresAt`. */
+  const open = async (userId: string, type: string | undefined, expiresAt: Date) => {
+    const id = randomUUID();
+    const upload = {
+      id,
+      userId,
+      pendingKey: pendingKey(userId, id),
+      declaredType: type,
+      expiresAt,
+    };
+    await uploads.insert(upload);
+    return upload;
+  };
+
+  /**
+   * The upload the photo page's plain form posts to, signed until `until`: the newest one still open, so that
+   * a script viewing the page for ever leaves one row. Its expiry is pushed out only when the signature would
+   * outlive it, by one write that keeps it open FORM_REUSE_MS longer.
+   */
+  const formUpload = async (userId: string, until: Date) => {
+    const latest = await uploads.openFormUploadOf(userId, now());
+    if (latest && latest.expiresAt >= until) return latest;
+    const expiresAt = new Date(until.getTime() + FORM_REUSE_MS);
+    if (latest && (await uploads.keepOpen(latest, expiresAt))) return latest;
+    return open(userId, undefined, expiresAt);
+  };
+
   return {
     /**
      * Signs one upload for this user. With a type, the browser must declare exactly that type; a
@@ -87,15 +119,17 @@ export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
         throw new HttpError(415, `A photo must be a ${TYPE_NAMES} image.`);
       }
       // #region issue
-      const id = randomUUID();
-      const key = pendingKey(userId, id);
       const expiresAt = new Date(now().getTime() + UPLOAD_SECONDS * 1000);
-      await uploads.insert({ id, userId, pendingKey: key, declaredType: type, expiresAt });
+      // The page's script gets an upload per file; every view of the plain form shares one.
+      const { id, pendingKey: key } = type
+        ? await open(userId, type, expiresAt)
+        : await formUpload(userId, expiresAt);
       const post = await bucket.presignPost({
         key,
         maxBytes: MAX_PHOTO_BYTES,
         expiresInSeconds: UPLOAD_SECONDS,
         ...(type ? { contentType: type } : {}),
+        // A condition of the policy: each view signs the address its own browser came to.
         ...(options.returnTo ? { redirectTo: options.returnTo(id) } : {}),
       });
       return { id, ...post, expiresAt };
@@ -114,14 +148,15 @@ export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
           'We did not sign that upload for you. Please choose your photo again.',
         );
       }
-      if (upload.status === 'attached' || upload.status === 'replaced') {
-        throw new HttpError(
-          409,
-          'This upload has already been used. Choose a new photo to change it.',
-        );
-      }
-      if (upload.status === 'rejected') {
-        throw new HttpError(410, 'This upload was refused. Please choose your photo again.');
+      if (upload.status !== 'pending') {
+        // A page still open in another tab may have written this key again: nothing will use that object.
+        await discard(upload.pendingKey);
+        throw upload.status === 'rejected'
+          ? new HttpError(410, 'This upload was refused. Please choose your photo again.')
+          : new HttpError(
+              409,
+              'This upload has already been used. Choose a new photo to change it.',
+            );
       }
       if (now().getTime() > upload.expiresAt.getTime() + CONFIRM_GRACE_MS) {
         return refuse(
