@@ -1,12 +1,22 @@
-// Decks quote code from the generated steps: a quote that no longer matches the code fails the build.
+// Decks quote code from the generated steps: a quote that no longer matches the code fails the build; every
+// slide must fit a 1280×720 and a 1920×1080 window with readable code.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
 import { buildSlides, expandedDecks, findBrowser } from '../../tools/slides/build.ts';
 import { MAX_EXCERPT_LINES } from '../../tools/slides/excerpts.ts';
+import {
+  faultsOf,
+  MARGIN,
+  measureBuiltDecks,
+  MIN_CODE_PX,
+  type SlideFit,
+} from '../../tools/slides/fit.ts';
 import { readWorkingTree, type Tree } from '../../tools/workshop/source.ts';
+import { browserSkipReason, launchChromium } from '../support/browser.ts';
 import { FILES } from './fixture.ts';
 
 const treeOf = (files: Record<string, string>): Tree =>
@@ -106,5 +116,104 @@ test(
       );
     }
     assert.match(readFileSync(path.join(out, 'index.html'), 'utf8'), /href="01-hello\.pdf"/);
+  },
+);
+
+describe(
+  'every slide fits a 1280×720 and a 1920×1080 window',
+  { skip: browserSkipReason() },
+  () => {
+    let browser: Browser;
+    before(async () => {
+      browser = await launchChromium();
+    });
+    after(() => browser?.close());
+
+    const at = (fits: SlideFit[], slide: number, height: number) =>
+      fits.find((f) => f.deck === '01-hello' && f.slide === slide && f.viewport.height === height)!;
+
+    test(`a slide that runs into the bottom ${MARGIN} px, or draws code under ${MIN_CODE_PX} px, is caught at both sizes`, async () => {
+      const wide = `const wide = '${'x'.repeat(160)}';`;
+      const deck = [
+        '---',
+        'marp: true',
+        'paginate: true',
+        'style: |',
+        '  section.small { font-size: 24px; }',
+        '  section.code pre { font-size: 0.52em; }',
+        '---',
+        '',
+        '# Fits',
+        '',
+        '<!-- excerpt: src/main.ts#main -->',
+        '',
+        '---',
+        '',
+        '## Runs past the bottom',
+        '',
+        ...Array.from({ length: 11 }, (_, i) => `- point ${i + 1}`),
+        '',
+        '---',
+        '',
+        '<!-- _class: small code -->',
+        '',
+        '## Code on a small slide',
+        '',
+        '```ts',
+        'const small = true;',
+        '```',
+        '',
+        '---',
+        '',
+        '## A line too wide, shrunk by Marp',
+        '',
+        '```ts',
+        wide,
+        '```',
+        '',
+      ].join('\n');
+      const out = mkdtempSync(path.join(tmpdir(), 'slides-fit-'));
+      await buildSlides(withDeck(deck), { outDir: out, pdf: false, log: () => {} });
+      const fits = (await measureBuiltDecks(browser, out)).filter((f) => f.deck === '01-hello');
+      assert.equal(fits.length, 8, 'four slides, each at two sizes');
+
+      for (const height of [720, 1080]) {
+        assert.deepEqual(faultsOf(at(fits, 1, height)), [], `slide 1 fits at ${height}`);
+        const tall = faultsOf(at(fits, 2, height));
+        assert.equal(tall.length, 1, tall.join('\n'));
+        assert.match(
+          tall[0]!,
+          /01-hello slide 2 \("Runs past the bottom"\) at \d+×\d+: content ends at/,
+        );
+        assert.match(faultsOf(at(fits, 3, height)).join('\n'), /slide 3 .*code is drawn at/);
+        assert.match(faultsOf(at(fits, 4, height)).join('\n'), /slide 4 .*code is drawn at/);
+      }
+      // Marp draws a fixed 1280×720 slide scaled to the window: the same slide, half as large again.
+      for (const slide of [1, 2, 3, 4]) {
+        const [small, large] = [at(fits, slide, 720), at(fits, slide, 1080)];
+        assert.ok(
+          Math.abs(large.bottom - 1.5 * small.bottom) < 1,
+          `slide ${slide}'s bottom scales`,
+        );
+      }
+      assert.ok(Math.abs(at(fits, 3, 720).codePx! - 24 * 0.52) < 0.1, 'small + code is 12.5 px');
+      assert.ok(Math.abs(at(fits, 3, 1080).codePx! - 1.5 * 24 * 0.52) < 0.1);
+      assert.ok(at(fits, 1, 720).codePx! >= MIN_CODE_PX);
+    });
+
+    test(`every slide of this kit's decks ends ${MARGIN} px above the bottom edge (${MARGIN * 1.5} at 1080p) and draws code at ${MIN_CODE_PX} px or more (${MIN_CODE_PX * 1.5} at 1080p)`, async () => {
+      const out = mkdtempSync(path.join(tmpdir(), 'slides-kit-'));
+      const decks = await buildSlides(readWorkingTree(path.resolve(import.meta.dirname, '../..')), {
+        outDir: out,
+        pdf: false,
+        log: () => {},
+      });
+      const fits = await measureBuiltDecks(browser, out);
+      assert.equal(new Set(fits.map((f) => f.deck)).size, decks.length, 'every deck was measured');
+      assert.ok(
+        fits.some((f) => f.viewport.height === 720) && fits.some((f) => f.viewport.height === 1080),
+      );
+      assert.deepEqual(fits.flatMap(faultsOf), []);
+    });
   },
 );

@@ -1,13 +1,16 @@
-// `npm run slides [-- --pdf]`: builds every deck into dist/slides/ with an index page.
+// `npm run slides [-- --pdf] [-- --check]`: builds every deck into dist/slides/ with an index page; --check
+// then measures every slide in Chromium at 1280×720 and 1920×1080 and fails on one that does not fit.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readWorkingTree } from '../workshop/source.ts';
 import { buildSlides, findBrowser } from './build.ts';
+import { faultsOf, launchBrowser, measureBuiltDecks, summary } from './fit.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const { values } = parseArgs({
   options: {
     pdf: { type: 'boolean', default: false },
+    check: { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(root, 'dist/slides') },
   },
 });
@@ -28,6 +31,25 @@ try {
     ...(browserPath ? { browserPath } : {}),
     log,
   });
+  if (values.check) {
+    if (!browserPath) {
+      throw new Error(
+        '--check measures the slides in Chromium and found none: install it (apt-get install chromium) or set CHROME_PATH',
+      );
+    }
+    log('measuring every slide at 1280×720 and 1920×1080 …');
+    const browser = await launchBrowser(browserPath);
+    try {
+      const fits = await measureBuiltDecks(browser, path.resolve(values.out));
+      for (const line of summary(fits)) log(line);
+      const faults = fits.flatMap(faultsOf);
+      for (const fault of faults) log(fault);
+      if (faults.length > 0) throw new Error(`${faults.length} slide measurement(s) out of bounds`);
+      log(`all ${fits.length} slide views fit`);
+    } finally {
+      await browser.close();
+    }
+  }
   log(
     `${decks.length} deck(s): open ${path.relative(process.cwd(), path.resolve(values.out, 'index.html'))}`,
   );

@@ -11,8 +11,9 @@ export class ExcerptError extends Error {
 }
 
 /**
- * The most lines an excerpt may have: code set large enough to read from the back of a room (20 px or
- * more at 1080p) fits about this many on a slide. Split the slide, or quote a smaller region.
+ * The most lines an excerpt may have: code set large enough to read from the back of a room (MIN_CODE_PX in
+ * fit.ts: 14 px at 1280×720, 21 px at 1080p) fits about this many on a slide. Split the slide, or quote a
+ * smaller region.
  */
 export const MAX_EXCERPT_LINES = 18;
 
