@@ -10,7 +10,9 @@ import { runEntryPoint, StartupError } from './platform/startup.ts';
 await runEntryPoint('migrate', async () => {
   const config = loadConfig(process.env, { database: databaseConfig });
   const logger = createLogger(config.log);
-  const db = createDb(config.database, logger);
+  // No query deadline here: a migration may rightly run longer than a web request may wait, up to
+  // the release phase's hour, after which Heroku ends it and the previous release goes on serving.
+  const db = createDb({ ...config.database, queryTimeoutMs: 0 }, logger);
   await assertDbReachable(db, config.database.url);
   try {
     const where = describeDatabase(config.database.url);

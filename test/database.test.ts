@@ -1,11 +1,12 @@
 // The database as a backing service: migrations in the release phase, a clear stop when it is missing
-// at boot, and 503s with recovery when it goes away while the app runs.
+// at boot, and 503s with recovery when it goes away or hangs while the app runs.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { migrationNames } from '../src/platform/migrator.ts';
 import { buildTestApp, webTestEnv } from './support/app.ts';
 import { createTestDatabase, testDatabase } from './support/db.ts';
-import { agent, signUp } from './support/forms.ts';
+import { onCleanup } from './support/cleanup.ts';
+import { agent, signUp, type Agent } from './support/forms.ts';
 import { freePort, start, withTimeout } from './support/process.ts';
 import { startProxy, throughProxy, type Proxy } from './support/tcp-proxy.ts';
 
@@ -129,5 +130,83 @@ describe('an outage while running', () => {
     assert.equal((await client.get('/healthz')).status, 200);
     const stored = await built.deps.db('users').where({ email: 'during@example.com' }).first();
     assert.equal(stored, undefined, 'the signup during the outage stored nothing');
+  });
+});
+
+describe('a database that hangs', () => {
+  // A hung database answers nothing; the router gives up at 30 s (H12). These deadlines are the
+  // test's short ones; the defaults (5 s to connect, 5 s a query) give the same shape, slower.
+  const DEADLINE_MS = 6000;
+
+  /** The app through a proxy, a logged-in member, and the pool warmed as under load. */
+  async function memberBehindProxy(email: string) {
+    const database = await testDatabase();
+    const target = new URL(database.url);
+    const proxy = await startProxy({ host: target.hostname, port: Number(target.port) });
+    onCleanup(() => proxy.close());
+    const built = await buildTestApp({
+      DATABASE_URL: throughProxy(database.url, proxy),
+      DATABASE_TIMEOUT_MS: '1000',
+      DATABASE_QUERY_TIMEOUT_MS: '1000',
+    });
+    const client = agent(built.app);
+    await signUp(client, { email, displayName: 'Hana', password: 'while it hangs' });
+    const poolMax = built.deps.config.database.poolMax;
+    // Every connection of the pool opened and idle, as under load: each is one a hang can catch.
+    const warm = await Promise.all(Array.from({ length: poolMax }, () => client.get('/me')));
+    assert.deepEqual(new Set(warm.map((r) => r.status)), new Set([200]));
+    return { proxy, client, poolMax };
+  }
+
+  /** GET /me, bounded: a request the app never answers fails the test instead of hanging it. */
+  async function timedMe(client: Agent) {
+    const started = performance.now();
+    const res = await withTimeout(
+      client
+        .get('/me')
+        .set('Accept', 'text/html')
+        .then((r) => r),
+      DEADLINE_MS,
+      'GET /me while the database hangs',
+    );
+    return { res, ms: performance.now() - started };
+  }
+
+  function assertPromptOutage({ res, ms }: Awaited<ReturnType<typeof timedMe>>) {
+    assert.equal(res.status, 503, res.text);
+    assert.match(res.text, /Our database is not answering right now/);
+    assert.equal(res.headers['retry-after'], '30');
+    assert.ok(ms < DEADLINE_MS, `answered after ${Math.round(ms)} ms`);
+  }
+
+  test('GET /me answers 503 with Retry-After within 6 s, for more requests than the pool holds, and 200 once it answers again', async () => {
+    const { proxy, client, poolMax } = await memberBehindProxy('hang@example.com');
+    proxy.hang();
+    // As many at once as the pool holds: each takes an idle connection whose query gets no answer.
+    const together = await Promise.all(Array.from({ length: poolMax }, () => timedMe(client)));
+    together.forEach(assertPromptOutage);
+    // Then more than the pool holds, one after another: none waits behind a stuck connection.
+    for (let i = 0; i < poolMax + 2; i++) assertPromptOutage(await timedMe(client));
+
+    proxy.restore();
+    const back = await withTimeout(
+      client.get('/me').then((r) => r),
+      DEADLINE_MS,
+      'GET /me after the hang',
+    );
+    assert.equal(back.status, 200);
+  });
+
+  test('connections that never got their answer are not handed out again: the page answers at once when the database is back elsewhere', async () => {
+    const { proxy, client, poolMax } = await memberBehindProxy('stranded@example.com');
+    proxy.hang();
+    const together = await Promise.all(Array.from({ length: poolMax }, () => timedMe(client)));
+    together.forEach(assertPromptOutage);
+    // The database answers again, but never on the connections the hang caught.
+    proxy.strand();
+    for (let i = 0; i < poolMax + 2; i++) {
+      const { res } = await timedMe(client);
+      assert.equal(res.status, 200, `request ${i + 1} after the hang: ${res.status}`);
+    }
   });
 });

@@ -39,6 +39,7 @@ export function createDb(database: DatabaseSettings, logger: Logger): Db {
       'database driver',
     );
   // #region pool
+  const deadline = database.queryTimeoutMs;
   return knex({
     // knex writes to the console by default; its messages belong in the log stream with the rest.
     log: { warn: log('warn'), error: log('error'), deprecate: log('warn'), debug: log('debug') },
@@ -47,14 +48,24 @@ export function createDb(database: DatabaseSettings, logger: Logger): Db {
       connectionString: database.url,
       ...(database.ssl ? { ssl: { rejectUnauthorized: false } } : {}),
       connectionTimeoutMillis: database.timeoutMs,
+      // Postgres cancels a statement at the deadline; the client stops waiting soon after, when the
+      // database cannot even say so (it hangs, or is PGlite, which ignores statement_timeout).
+      ...(deadline > 0 ? { statement_timeout: deadline, query_timeout: deadline + 500 } : {}),
+      // The system then notices a server that vanished under an idle connection or a long migration.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     },
     // min 0: no idle connections held open, so a restarted database costs nothing to reconnect to.
-    pool: { min: 0, max: database.poolMax },
+    // A connection whose query timed out still waits for its answer: a fresh one is made instead.
+    pool: { min: 0, max: database.poolMax, validate: (c: Ready) => c.readyForQuery !== false },
     // Fail a request within seconds when the database is gone, instead of knex's default minute.
     acquireConnectionTimeout: database.timeoutMs,
   });
   // #endregion
 }
+
+/** What pg's client says of itself: false while a query is out (a timed-out one stays out). */
+type Ready = { readyForQuery?: boolean };
 
 export async function pingDb(db: Db): Promise<void> {
   await db.raw('select 1');
@@ -98,6 +109,7 @@ const UNAVAILABLE_CODES = new Set([
   '08003', // connection_does_not_exist
   '08006', // connection_failure
   '53300', // too_many_connections
+  '57014', // query_canceled: our statement_timeout
 ]);
 
 /** True when an error means "the database is not there right now" rather than a bug. */
@@ -109,7 +121,10 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (
     /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(
       err.message,
-    )
+    ) ||
+    // pg's own words when it gives up connecting, or on a query past query_timeout (after which
+    // knex puts the SQL before the message).
+    /(^| - )(timeout expired|Query read timeout)$/.test(err.message)
   ) {
     return true;
   }

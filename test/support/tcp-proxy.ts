@@ -1,20 +1,70 @@
-// A TCP proxy in front of the database that a test can cut and restore, to play an outage.
+// A TCP proxy in front of a backing service that a test can cut, hang and restore, to play an outage.
 import { once } from 'node:events';
 import { createConnection, createServer, type Socket } from 'node:net';
+import { Transform, type TransformCallback } from 'node:stream';
 
 export interface Proxy {
   port: number;
   /** Drops every open connection and refuses new ones until restored. */
   cut(): void;
+  /**
+   * Keeps every connection open, and accepts new ones, but forwards nothing either way: a service
+   * that stops answering without refusing, as when packets are dropped. Restored, what was held back
+   * goes through, as TCP delivers it once the network heals.
+   */
+  hang(): void;
+  /**
+   * Ends a hang for new connections only: those open during it stay silent for good, as after a
+   * failover to another server while packets to the old one are still dropped.
+   */
+  strand(): void;
   restore(): void;
   /** Bytes that have passed so far: towards the target, and back from it. */
   transferred(): { toTarget: number; fromTarget: number };
   close(): Promise<void>;
 }
 
+/** One direction of one connection: passes chunks on, or holds them (and what follows) while hung. */
+class Gate extends Transform {
+  readonly #hung: () => boolean;
+  readonly #count: (bytes: number) => void;
+  #held: (() => void) | undefined;
+
+  constructor(hung: () => boolean, count: (bytes: number) => void) {
+    super();
+    this.#hung = hung;
+    this.#count = count;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    const pass = () => {
+      this.#count(chunk.length);
+      done(null, chunk);
+    };
+    if (this.#hung()) this.#held = pass;
+    else pass();
+  }
+
+  /** Lets the held chunk through, unless the gate is still hung. */
+  release(): void {
+    if (this.#hung()) return;
+    const held = this.#held;
+    this.#held = undefined;
+    held?.();
+  }
+}
+
+interface Link {
+  upstream: Socket;
+  gates: Gate[];
+  stranded: boolean;
+}
+
 export async function startProxy(target: { host: string; port: number }): Promise<Proxy> {
   let down = false;
+  let hung = false;
   const sockets = new Set<Socket>();
+  const links = new Set<Link>();
   const counted = { toTarget: 0, fromTarget: 0 };
   const server = createServer((client) => {
     if (down) return client.destroy();
@@ -27,22 +77,50 @@ export async function startProxy(target: { host: string; port: number }): Promis
         upstream.destroy();
       });
     }
-    client.on('data', (chunk: Buffer) => (counted.toTarget += chunk.length));
-    upstream.on('data', (chunk: Buffer) => (counted.fromTarget += chunk.length));
-    client.pipe(upstream).pipe(client);
+    const link: Link = { upstream, gates: [], stranded: false };
+    const held = () => hung || link.stranded;
+    const toTarget = new Gate(held, (bytes) => (counted.toTarget += bytes));
+    const fromTarget = new Gate(held, (bytes) => (counted.fromTarget += bytes));
+    link.gates.push(toTarget, fromTarget);
+    links.add(link);
+    // Held bytes, and the end behind them, still go through on restore after their sender has gone.
+    let open = 2;
+    const closed = () => {
+      if (--open === 0) links.delete(link);
+    };
+    client.on('close', closed);
+    upstream.on('close', closed);
+    client.pipe(toTarget).pipe(upstream);
+    upstream.pipe(fromTarget).pipe(client);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('proxy did not bind');
+  const release = () => {
+    for (const link of links) for (const gate of link.gates) gate.release();
+  };
   return {
     port: address.port,
     cut() {
       down = true;
       for (const socket of sockets) socket.destroy();
     },
+    hang() {
+      hung = true;
+    },
+    strand() {
+      for (const link of links) {
+        link.stranded = true;
+        // The old server is gone; the client is not told, as no packet reaches it.
+        link.upstream.destroy();
+      }
+      hung = false;
+    },
     restore() {
       down = false;
+      hung = false;
+      release();
     },
     transferred: () => ({ ...counted }),
     async close() {
