@@ -4,6 +4,7 @@ import type { AppModule } from '../modules.ts';
 import { page } from '../web/layout.ts';
 import {
   destroySession,
+  dropSession,
   regenerateSession,
   saveSession,
   SESSION_COOKIE,
@@ -32,6 +33,8 @@ import { addressOf } from '../platform/rate-limits.ts';
 // @end
 
 const WRONG_CREDENTIALS = 'That email and password do not match an account.';
+const ACCOUNT_READY =
+  'Your account is ready, but logging in is not available for a moment. Please log in here in a minute.';
 
 export const accountsModule: AppModule = {
   routes(deps) {
@@ -77,7 +80,17 @@ export const accountsModule: AppModule = {
         });
       }
       req.log.info({ userId: result.user.id }, 'user signed up');
-      await logInAs(req, res, result.user);
+      // The account exists now: should the session store fail to log them in, the answer says so,
+      // or a second try would read "already exists".
+      await logInAs(req, res, result.user).catch((err: unknown) => {
+        if (deps.services.outage(err) === undefined) throw err;
+        req.log.warn({ userId: result.user.id }, 'signed up, but the session store is away');
+        dropSession(req);
+        show(req, res, loginView, 'Log in', 201, {
+          values: { email: form.data.email },
+          message: ACCOUNT_READY,
+        });
+      });
     });
 
     router.get('/login', (req, res) => show(req, res, loginView, 'Log in'));

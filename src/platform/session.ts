@@ -118,6 +118,14 @@ export function destroySession(req: Request): Promise<void> {
   });
 }
 
+/**
+ * Leaves the request without a session, as a visitor's page view is: express-session then sets no cookie
+ * and saves nothing when the answer ends, where a store that failed would fail again.
+ */
+export function dropSession(req: Request): void {
+  delete (req as { session?: unknown }).session;
+}
+
 /** Saves before a redirect, so the next request already sees what was stored. */
 export function saveSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -238,6 +238,49 @@ describe('a Redis outage while running', () => {
     const stored = await built.deps.db('users').where({ email: 'during@example.com' }).first();
     assert.equal(stored, undefined, 'the signup during the outage stored nothing');
   });
+
+  test('a signup committed just before Redis stalls says the account is ready, and it logs in later', async (t) => {
+    if (!redis) return t.skip(NO_REDIS);
+    const visitor = agent(built.app);
+    const form = await visitor.get('/signup').expect(200);
+    // The first session command after the commit: every session key carries this prefix.
+    proxy.hangWhenSent('sess:');
+    const signup = await visitor
+      .post('/signup')
+      .type('form')
+      .send({
+        email: 'stalled@example.com',
+        displayName: 'Stalled',
+        password: 'committed first',
+        _csrf: tokenIn(form.text),
+      });
+    proxy.restore();
+    assert.equal(signup.status, 201, signup.text);
+    assert.match(
+      signup.text,
+      /Your account is ready, but logging in is not available for a moment/,
+    );
+    assert.match(signup.text, /value="stalled@example.com"/);
+    assert.doesNotMatch(
+      String(signup.headers['set-cookie'] ?? ''),
+      /sid=/,
+      'no cookie for no session',
+    );
+    const stored = await built.deps.db('users').where({ email: 'stalled@example.com' }).first();
+    assert.ok(stored, 'the account was committed');
+
+    const later = agent(built.app);
+    await until200(later, '/healthz', 'recovered');
+    const login = await submit(later, '/login', {
+      email: 'stalled@example.com',
+      password: 'committed first',
+    });
+    assert.equal(login.status, 303);
+    await later
+      .get('/me')
+      .expect(200)
+      .expect(/Stalled/);
+  });
 });
 
 test(

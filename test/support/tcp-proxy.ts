@@ -14,6 +14,11 @@ export interface Proxy {
    */
   hang(): void;
   /**
+   * Hangs as `hang()` does from the moment `text` is sent towards the target, held back with all that
+   * follows: a service that stalls at one exact command, such as the write after a commit.
+   */
+  hangWhenSent(text: string): void;
+  /**
    * Ends a hang for new connections only: those open during it stay silent for good, as after a
    * failover to another server while packets to the old one are still dropped.
    */
@@ -28,15 +33,22 @@ export interface Proxy {
 class Gate extends Transform {
   readonly #hung: () => boolean;
   readonly #count: (bytes: number) => void;
+  readonly #inspect: (chunk: Buffer) => void;
   #held: (() => void) | undefined;
 
-  constructor(hung: () => boolean, count: (bytes: number) => void) {
+  constructor(
+    hung: () => boolean,
+    count: (bytes: number) => void,
+    inspect: (chunk: Buffer) => void = () => undefined,
+  ) {
     super();
     this.#hung = hung;
     this.#count = count;
+    this.#inspect = inspect;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.#inspect(chunk);
     const pass = () => {
       this.#count(chunk.length);
       done(null, chunk);
@@ -63,6 +75,7 @@ interface Link {
 export async function startProxy(target: { host: string; port: number }): Promise<Proxy> {
   let down = false;
   let hung = false;
+  let trigger: string | undefined;
   const sockets = new Set<Socket>();
   const links = new Set<Link>();
   const counted = { toTarget: 0, fromTarget: 0 };
@@ -79,7 +92,15 @@ export async function startProxy(target: { host: string; port: number }): Promis
     }
     const link: Link = { upstream, gates: [], stranded: false };
     const held = () => hung || link.stranded;
-    const toTarget = new Gate(held, (bytes) => (counted.toTarget += bytes));
+    const toTarget = new Gate(
+      held,
+      (bytes) => (counted.toTarget += bytes),
+      (chunk) => {
+        if (trigger === undefined || !chunk.includes(trigger)) return;
+        trigger = undefined;
+        hung = true;
+      },
+    );
     const fromTarget = new Gate(held, (bytes) => (counted.fromTarget += bytes));
     link.gates.push(toTarget, fromTarget);
     links.add(link);
@@ -109,6 +130,9 @@ export async function startProxy(target: { host: string; port: number }): Promis
     hang() {
       hung = true;
     },
+    hangWhenSent(text) {
+      trigger = text;
+    },
     strand() {
       for (const link of links) {
         link.stranded = true;
@@ -120,6 +144,7 @@ export async function startProxy(target: { host: string; port: number }): Promis
     restore() {
       down = false;
       hung = false;
+      trigger = undefined;
       release();
     },
     transferred: () => ({ ...counted }),
