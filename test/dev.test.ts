@@ -2,7 +2,7 @@
 // What needs Postgres (the postgres stand-in, and runs that start it) is in dev-postgres.test.ts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -344,17 +344,22 @@ describe('output', () => {
 });
 
 describe('Node version check', () => {
-  /** Runs scripts/check-node.js as if this Node were `version`. */
+  // Makes this Node say it is `version`, in every node process started with this environment.
+  const olderNode = (version: string) => ({
+    NODE_OPTIONS: `--import=data:text/javascript,Object.defineProperty(process.versions,'node',{value:'${version}'})`,
+  });
+  /** The environment without what npm sets for the script that runs the tests. */
+  const outsideNpm = (extra: Record<string, string>) =>
+    Object.fromEntries([
+      ...Object.entries(process.env).filter(([name]) => !name.startsWith('npm_')),
+      ...Object.entries(extra),
+    ]);
+  /** Runs scripts/check-node.js by itself, as if this Node were `version`. */
   const check = (version: string) =>
-    spawnSync(
-      process.execPath,
-      [
-        '--import',
-        `data:text/javascript,Object.defineProperty(process.versions,'node',{value:'${version}'})`,
-        path.join(root, 'scripts/check-node.js'),
-      ],
-      { encoding: 'utf8' },
-    );
+    spawnSync(process.execPath, [path.join(root, 'scripts/check-node.js')], {
+      encoding: 'utf8',
+      env: outsideNpm(olderNode(version)),
+    });
 
   test('an older Node stops with one line: what is needed, and a command that gets it', () => {
     const old = check('20.19.0');
@@ -367,16 +372,36 @@ describe('Node version check', () => {
     assert.equal(check('25.1.0').status, 0);
   });
 
-  test('npm run dev, npm test, npm start, npm run migrate and db:reset check first', () => {
+  test('every npm script checks first', () => {
     const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
     };
-    for (const name of ['dev', 'test', 'start', 'migrate', 'db:reset']) {
-      // migrate and db:reset come with the database, in step 2.
-      if (!(name in pkg.scripts) && (name === 'migrate' || name === 'db:reset')) continue;
-      assert.match(pkg.scripts[name] ?? '', /^node scripts\/check-node\.js && /, name);
+    for (const [name, script] of Object.entries(pkg.scripts)) {
+      assert.match(script, /^node scripts\/check-node\.js && /, name);
     }
   });
+
+  test(
+    'an npm script on an older Node stops with one line giving the same command on Node 24',
+    { timeout: 30_000 },
+    () => {
+      // typecheck is in every step; were the check to let it through, tsc would run and pass.
+      const run = spawnSync('npm', ['run', '--silent', 'typecheck', '--', '--pretty', 'false'], {
+        cwd: root,
+        encoding: 'utf8',
+        env: outsideNpm(olderNode('20.19.0')),
+        timeout: 25_000,
+      });
+      assert.equal(run.status, 1, run.stdout + run.stderr);
+      const lines = run.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, run.stderr);
+      // Linux shows the arguments npm passed on; elsewhere the line has the command without them.
+      const command = existsSync('/proc/self/cmdline')
+        ? 'npm run typecheck -- --pretty false'
+        : 'npm run typecheck';
+      assert.ok(lines[0]!.includes(`npx -y -p node@24 -c '${command}'`), lines[0]);
+    },
+  );
 });
 
 describe('npm run dev', { timeout: 90_000 }, () => {
