@@ -72,6 +72,31 @@ describe('startup', () => {
   });
 });
 
+describe('a database the migrations have not run on', () => {
+  test('a request answers 503, and the log says once which table is missing and what to run', async () => {
+    const fresh = await createTestDatabase({ migrate: false });
+    onCleanup(() => fresh.drop());
+    const built = await buildTestApp({ DATABASE_URL: fresh.url });
+    for (const email of ['first@example.com', 'second@example.com']) {
+      const res = await signUp(agent(built.app), {
+        email,
+        displayName: 'Early',
+        password: 'before migrations',
+      });
+      assert.equal(res.status, 503);
+      assert.match(res.text, /The site is still being set up/);
+      assert.equal(res.headers['retry-after'], '30');
+    }
+    const said = built.logs.filter((l) => /table does not exist/.test(l.msg));
+    assert.equal(said.length, 1, JSON.stringify(said));
+    assert.match(
+      said[0]!.msg,
+      /^the users table does not exist: the migrations .*have not run on this database\. Run `npm run migrate`/,
+    );
+    assert.match(said[0]!.msg, /`heroku local release`/);
+  });
+});
+
 describe('an outage while running', () => {
   let proxy: Proxy;
   let built: Awaited<ReturnType<typeof buildTestApp>>;

@@ -3,7 +3,7 @@
 // cannot be used, no message is charged for it: the whole worker pauses, longer each time.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
-import type { Db } from '../platform/db.ts';
+import { missingTable, type Db } from '../platform/db.ts';
 import type { Logger } from '../platform/logger.ts';
 import { classifySendError, unavailableReason, type Mailer } from './mailer.ts';
 import type { OutboxMessage, OutboxRepo } from './outbox.repo.ts';
@@ -119,8 +119,10 @@ export function createDelivery(options: DeliveryOptions) {
       try {
         outcome = await deliverNext();
       } catch (err) {
-        // The database is away: nothing was claimed or changed, so wait and try again.
-        logger.warn({ err }, 'outbox not reachable, will try again');
+        // The database is away, or not migrated yet: nothing was claimed or changed, so wait and try
+        // again. A missing table was already said once, with what to run (openDatabase).
+        if (missingTable(err) === undefined)
+          logger.warn({ err }, 'outbox not reachable, will try again');
         outcome = 'error';
       }
       let waitMs = 0;

@@ -1,11 +1,13 @@
 // Worker processes on a real SMTP server: two of them share a queue without sending anything twice,
-// and one stopped with SIGTERM mid-batch loses nothing and repeats nothing when it starts again.
+// one stopped with SIGTERM mid-batch loses nothing and repeats nothing when it starts again, and one
+// on a database not yet migrated says so once and delivers once it is.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import knex, { type Knex } from 'knex';
 import { createOutboxRepo } from '../../src/email/outbox.repo.ts';
 import type { SmtpSink } from '../../scripts/dev/smtp-sink.ts';
-import { testDatabase } from '../support/db.ts';
+import { migrateLatest } from '../../src/platform/migrator.ts';
+import { createTestDatabase, testDatabase } from '../support/db.ts';
 import { smtpSink } from '../support/mail.ts';
 import { start, withTimeout, type Child } from '../support/process.ts';
 
@@ -31,9 +33,9 @@ beforeEach(async () => {
   sink.delayMs = 0;
 });
 
-async function enqueue(count: number): Promise<void> {
+async function enqueue(count: number, into: Knex = db): Promise<void> {
   const outbox = createOutboxRepo();
-  await db.transaction(async (trx) => {
+  await into.transaction(async (trx) => {
     for (let i = 1; i <= count; i++) {
       await outbox.enqueue(trx, {
         kind: 'test',
@@ -52,6 +54,16 @@ async function statusCounts(): Promise<Record<string, number>> {
     .count({ n: '*' })
     .groupBy('status');
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+async function until(what: string, ms: number, done: () => boolean): Promise<void> {
+  await withTimeout(
+    (async () => {
+      while (!done()) await new Promise((r) => setTimeout(r, 50));
+    })(),
+    ms,
+    what,
+  );
 }
 
 async function stop(worker: Child): Promise<number | null> {
@@ -89,6 +101,35 @@ describe('worker processes', { timeout: 120_000 }, () => {
       refused.output(),
       /worker: Invalid configuration:\n {2}- MAIL_FROM: required in production/,
     );
+  });
+
+  test('on a database not yet migrated, the worker says once what is missing and what to run, then delivers once migrated', async () => {
+    const fresh = await createTestDatabase({ migrate: false });
+    const freshDb = knex({ client: 'pg', connection: fresh.url, pool: { min: 0, max: 1 } });
+    const worker = start(['src/worker.ts'], { ...env, DATABASE_URL: fresh.url });
+    try {
+      await until('the worker to say the table is missing', 15_000, () =>
+        /table does not exist/.test(worker.output()),
+      );
+      // Polling every 20 ms, a worker that said it each time would have said it fifty times here.
+      await new Promise((r) => setTimeout(r, 1000));
+      const said = worker.output().match(/table does not exist/g) ?? [];
+      assert.equal(said.length, 1, worker.output());
+      assert.match(
+        worker.output(),
+        /the email_outbox table does not exist: the migrations .*have not run on this database\. Run `npm run migrate`.*`heroku local release`/,
+      );
+      assert.doesNotMatch(worker.output(), /outbox not reachable|"stack"/);
+
+      await migrateLatest(freshDb);
+      await enqueue(1, freshDb);
+      await sink.waitFor(1, 15_000);
+      assert.equal(await stop(worker), 0, worker.output());
+    } finally {
+      if (worker.process.exitCode === null) worker.process.kill('SIGKILL');
+      await freshDb.destroy();
+      await fresh.drop();
+    }
   });
 
   test('two workers on 100 queued messages: 100 deliveries, no duplicates', async () => {
