@@ -19,14 +19,27 @@ export function openDatabase(
   services: BackingServices,
 ): Db {
   const db = createDb(database, logger);
+  // Said once a table, not with every failed query: what is missing, and what to run.
+  const told = new Set<string>();
+  db.on('query-error', (err: unknown) => {
+    const table = missingTable(err);
+    if (table === undefined || told.has(table)) return;
+    told.add(table);
+    logger.error({ table }, migrationsNotRun(table));
+  });
   services.add({
     name: 'database',
     check: () => pingDb(db),
     unreachable: (err) => unreachable(database.url, err),
-    outage: (err) =>
-      isDatabaseUnavailable(err)
-        ? 'Our database is not answering right now. Please try again in a minute.'
-        : undefined,
+    outage: (err) => {
+      if (isDatabaseUnavailable(err)) {
+        return 'Our database is not answering right now. Please try again in a minute.';
+      }
+      if (missingTable(err) !== undefined) {
+        return 'The site is still being set up. Please try again in a few minutes.';
+      }
+      return undefined;
+    },
     close: () => db.destroy(),
   });
   return db;
@@ -131,6 +144,22 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     return true;
   }
   return err.cause !== undefined && isDatabaseUnavailable(err.cause);
+}
+
+/** The table a query found missing (Postgres 42P01, undefined_table); undefined for any other error. */
+export function missingTable(err: unknown): string | undefined {
+  if (!(err instanceof Error) || (err as { code?: unknown }).code !== '42P01') return undefined;
+  return /relation "([^"]+)" does not exist/.exec(err.message)?.[1] ?? 'a table';
+}
+
+/** The operator's line for a missing table: the schema is behind the code. */
+export function migrationsNotRun(table: string): string {
+  return (
+    `the ${table} table does not exist: the migrations (the Procfile's release line) have not run ` +
+    'on this database. Run `npm run migrate`; with `heroku local`, which skips the release line, ' +
+    'run `npm run build` then `heroku local release` first; on Heroku, ' +
+    '`heroku run node dist/src/migrate.js`.'
+  );
 }
 
 function messageOf(err: unknown): string {
