@@ -97,9 +97,10 @@ test('browsing anonymously writes nothing to Redis: no session, no counter', asy
     .expect(401);
   // A login attempt is counted, and its counter expires with the limit's window; still no session.
   const keys = await redis.keys('anon:*');
-  assert.equal(keys.length, 2, keys.join());
-  assert.match(keys[0]!, /^anon:limit:login-account:[\w-]{22}$/, 'the account as a digest');
-  assert.match(keys[1]!, /^anon:limit:login-ip:10\.\d+\.\d+\.\d+$/);
+  assert.equal(keys.length, 3, keys.join());
+  assert.match(keys[0]!, /^anon:limit:login-account-ip:[\w-]{22}:10\.\d+\.\d+\.\d+$/);
+  assert.match(keys[1]!, /^anon:limit:login-account:[\w-]{22}$/, 'the account as a digest');
+  assert.match(keys[2]!, /^anon:limit:login-ip:10\.\d+\.\d+\.\d+$/);
 });
 
 describe('Redis not there at start', () => {
