@@ -2,7 +2,15 @@
 // What needs Postgres (the postgres stand-in, and runs that start it) is in dev-postgres.test.ts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -37,6 +45,14 @@ import {
   within,
   pageFrom,
 } from './support/dev.ts';
+
+// Backing services of their own, so that a run starts no stand-in: quick, and the same at every step.
+const OWN_URLS = {
+  DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+  SMTP_URL: 'smtp://127.0.0.1:1',
+  S3_ENDPOINT: 'http://127.0.0.1:1',
+  REDIS_URL: 'redis://127.0.0.1:1',
+};
 
 describe('Procfile', () => {
   test('reads each process type with its line, skipping comments and blank lines', () => {
@@ -633,4 +649,193 @@ describe('node scripts/dev.ts run', { timeout: 60_000 }, () => {
     assert.equal(code, 1);
     assert.match(launcher.output(), /usage: node scripts\/dev\.ts run <command> \[args\.\.\.\]/);
   });
+});
+
+/**
+ * The live redis-server serving `url`, one that a launcher started: redis-server writes its title
+ * ("redis-server 127.0.0.1:<port>") over its environment, so that the launcher's marker cannot be read there.
+ */
+function redisServerAt(url: string): number[] {
+  const port = new URL(url).port;
+  // Never the machine's own Redis, whatever a banner said.
+  if (port === '' || port === '6379') return [];
+  const title = new RegExp(`127\\.0\\.0\\.1:${port}(\\s|\\0|$)`);
+  const pids: number[] = [];
+  for (const entry of existsSync('/proc/self') ? readdirSync('/proc') : []) {
+    try {
+      // A zombie (state Z) has exited; only its parent has not yet collected it.
+      if (!/^\d+ \(redis-server\) [^Z]/.test(readFileSync(`/proc/${entry}/stat`, 'utf8'))) continue;
+      if (title.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8'))) pids.push(Number(entry));
+    } catch {
+      // Not a process, or gone meanwhile.
+    }
+  }
+  return pids;
+}
+
+describe('what a launcher starts ends with it', { timeout: 90_000 }, () => {
+  // Unset REDIS_URL calls for the one stand-in that runs as a process of its own (redis-server, from
+  // step 5, where one is installed); the others are set, as they run inside the launcher anyway.
+  const env = { ...OWN_URLS, REDIS_URL: '' };
+
+  /** The command name of each process, for messages: "redis-server", "node". */
+  const names = (pids: readonly number[]) =>
+    pids.map((pid) => {
+      try {
+        return `${pid} ${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()}`;
+      } catch {
+        return `${pid} gone`;
+      }
+    });
+
+  /** The live processes a launcher started: those with its marker, and its redis-server's. */
+  const startedBy = (launcher: Launcher, redisUrl: string | undefined) => [
+    ...processesWithMarker(launcher.marker),
+    ...(redisUrl ? redisServerAt(redisUrl) : []),
+  ];
+
+  /** The folder of the redis-server at `url`: the one it runs in (--dir). */
+  const redisFolders = (url: string | undefined) =>
+    (url ? redisServerAt(url) : []).map((pid) => readlinkSync(`/proc/${pid}/cwd`));
+
+  /** SIGKILL, which nothing can catch, then what is left of what it started after up to `ms`. */
+  const killOutright = async (launcher: Launcher, redisUrl: string | undefined, ms: number) => {
+    launcher.child.kill('SIGKILL');
+    await within(launcher.exited, 5_000, 'exit after SIGKILL', launcher);
+    const deadline = Date.now() + ms;
+    let left = startedBy(launcher, redisUrl);
+    while (left.length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      left = startedBy(launcher, redisUrl);
+    }
+    return names(left);
+  };
+
+  test(
+    'npm run dev killed with SIGKILL: web, worker and redis-server are gone within 5 s',
+    { skip: !existsSync('/proc/self/environ') && 'needs /proc', timeout: 40_000 },
+    async () => {
+      const port = await freePort();
+      const launcher = runLauncher(path.join(root, 'test/fixtures/dev/web-worker'), {
+        ...env,
+        PORT: String(port),
+      });
+      await until(
+        () =>
+          /^dev +\| ready in/m.test(launcher.output()) && /worker started/.test(launcher.output()),
+        'web and worker',
+        launcher,
+      );
+      const redisUrl = /^dev +\| redis +(redis:\/\/\S+)/m.exec(launcher.output())?.[1];
+      const started = names(startedBy(launcher, redisUrl));
+      assert.ok(started.length >= 3, `the launcher, web and worker: ${started.join(', ')}`);
+      if (redisUrl) {
+        assert.ok(
+          started.some((p) => p.endsWith(' redis-server')),
+          started.join(', '),
+        );
+      }
+      const folders = redisFolders(redisUrl);
+      assert.deepEqual(await killOutright(launcher, redisUrl, 5_000), [], 'what is left');
+      assert.deepEqual(folders.filter(existsSync), [], "redis-server's folder is gone too");
+    },
+  );
+
+  test(
+    'a run killed with SIGKILL: the command and redis-server are gone within 5 s',
+    { skip: !existsSync('/proc/self/environ') && 'needs /proc', timeout: 40_000 },
+    async () => {
+      const launcher = runLauncher(path.join(root, 'test/fixtures/dev/run'), env, [
+        'run',
+        'node',
+        '-e',
+        'console.log(`running with ${process.env.REDIS_URL}`); setInterval(() => {}, 1000)',
+      ]);
+      await until(() => /^running with /m.test(launcher.stdout()), 'the command', launcher);
+      const redisUrl = /^running with (redis:\/\/\S+)$/m.exec(launcher.stdout())?.[1];
+      const started = names(startedBy(launcher, redisUrl));
+      assert.ok(started.length >= 2, `the launcher and the command: ${started.join(', ')}`);
+      if (redisUrl) {
+        assert.ok(
+          started.some((p) => p.endsWith(' redis-server')),
+          started.join(', '),
+        );
+      }
+      const folders = redisFolders(redisUrl);
+      assert.deepEqual(await killOutright(launcher, redisUrl, 5_000), [], 'what is left');
+      assert.deepEqual(folders.filter(existsSync), [], "redis-server's folder is gone too");
+    },
+  );
+});
+
+describe('a stand-in that fails while npm run dev runs', { timeout: 90_000 }, () => {
+  const start = async () => {
+    const launcher = runLauncher(path.join(root, 'test/fixtures/dev/web'), {
+      ...OWN_URLS,
+      REDIS_URL: '',
+      PORT: String(await freePort()),
+    });
+    await until(() => /^dev +\| ready in/m.test(launcher.output()), 'ready', launcher);
+    const url = /^dev +\| redis +(redis:\/\/\S+)/m.exec(launcher.output())?.[1];
+    const [pid, ...others] = url ? redisServerAt(url) : [];
+    assert.ok(url === undefined || (pid !== undefined && others.length === 0), launcher.output());
+    return { launcher, pid, url };
+  };
+  /** No stack trace, and nothing that is not a prefixed line: the launcher's own output is lines it wrote. */
+  const assertNoStack = (output: string) => {
+    for (const line of output.trimEnd().split('\n')) {
+      assert.match(line, /^(dev|web) +\| /, `a line of the launcher's own: ${line}`);
+      assert.doesNotMatch(line, /^\S+ +\| +at /, `a stack trace: ${line}`);
+    }
+  };
+
+  test(
+    'a redis-server killed says so in one line, without a stack, and Ctrl-C still stops everything',
+    { timeout: 40_000 },
+    async (t) => {
+      const { launcher, pid } = await start();
+      if (pid === undefined) {
+        launcher.child.kill('SIGINT');
+        await launcher.exited;
+        t.skip('no redis-server stand-in in this step, or none installed');
+        return;
+      }
+      process.kill(pid, 'SIGKILL');
+      await until(() => /^dev +\| redis stopped/m.test(launcher.output()), 'the line', launcher);
+      launcher.child.kill('SIGINT');
+      assert.equal(await within(launcher.exited, 15_000, 'exit', launcher), 0, launcher.output());
+      assert.deepEqual(
+        launcher
+          .output()
+          .split('\n')
+          .filter((line) => line.includes('redis stopped'))
+          .map((line) => line.replace(/^dev +\| /, '')),
+        [
+          'redis stopped: redis-server was killed by SIGKILL, so nothing answers at REDIS_URL any more. ' +
+            'Stop npm run dev (Ctrl-C) and start it again to get a new one.',
+        ],
+      );
+      assertNoStack(launcher.output());
+    },
+  );
+
+  test(
+    'a redis-server that hangs (SIGSTOP) does not keep Ctrl-C from stopping everything',
+    { timeout: 40_000 },
+    async (t) => {
+      const { launcher, pid, url } = await start();
+      if (pid === undefined || url === undefined) {
+        launcher.child.kill('SIGINT');
+        await launcher.exited;
+        t.skip('no redis-server stand-in in this step, or none installed');
+        return;
+      }
+      process.kill(pid, 'SIGSTOP');
+      launcher.child.kill('SIGINT');
+      assert.equal(await within(launcher.exited, 20_000, 'exit', launcher), 0, launcher.output());
+      assert.match(launcher.output(), /^dev +\| stopped$/m);
+      assert.deepEqual(redisServerAt(url), [], 'the redis-server is gone');
+      assertNoStack(launcher.output());
+    },
+  );
 });

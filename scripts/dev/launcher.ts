@@ -215,6 +215,15 @@ export async function launch(options: LaunchOptions): Promise<number> {
   }
   const attached = standInEnv(standIns);
   if (stopping.signal.aborted) return shutDown(0);
+  for (const { service, started } of standIns) {
+    void started.lost?.then((what) => {
+      if (stopping.signal.aborted) return;
+      out.say(
+        `${service.name} stopped: ${what}, so nothing answers at ${service.envVar} any more. ` +
+          'Stop npm run dev (Ctrl-C) and start it again to get a new one.',
+      );
+    });
+  }
 
   if (release) {
     const command = devCommand(release.command, { watch: false });

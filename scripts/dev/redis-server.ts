@@ -1,11 +1,13 @@
 // A real redis-server as a child process: a free port, nothing written to disk, and, when asked, TLS
 // with a password as Heroku's Key-Value Store has it. Used by `npm run dev`, the tests and verify.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { access, constants, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './ready.ts';
+import { spawnTied } from './tied.ts';
 
 export interface RedisTls {
   key: string;
@@ -28,13 +30,16 @@ export interface LocalRedis {
   readonly pid: number;
   /** The version the server reported, e.g. "7.0.15". */
   readonly version: string;
-  /** Ends the server and waits for it to exit; its files go with it. */
+  /** Settles when the server has exited, however it came to: how, as node:child_process says it. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Ends the server and waits for it to exit (SIGKILL after 5 s, for one that hangs); its files go with it. */
   stop(): Promise<void>;
   /** SIGKILL, as a crash would end it: no goodbye to its clients. */
   kill(): Promise<void>;
 }
 
 const READY_TIMEOUT_MS = 10_000;
+const STOP_TIMEOUT_MS = 5_000;
 
 /** The redis-server on PATH, or undefined when none is installed. */
 export async function findRedisServer(
@@ -73,9 +78,18 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
   }
   if (options.password !== undefined) args.push('--requirepass', options.password);
 
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  // A child process outlives its parent unless told otherwise: whatever way this process exits, so does
-  // the server (all but SIGKILL of this process, which nothing can catch).
+  // Tied to this process, so that the server ends with it, however it ends (a signal, SIGKILL, a crash),
+  // and in a process group of its own, so that a terminal's Ctrl-C leaves it to its owner to stop in order.
+  const child = spawnTied(binary, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: process.platform !== 'win32',
+    folder: dir,
+  });
+  const closed = once(child, 'close').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
+  // At a normal exit, at once rather than when the watchdog notices.
   const orphanGuard = () => child.kill('SIGKILL');
   process.once('exit', orphanGuard);
   const version = await ready(child).catch(async (err: unknown) => {
@@ -90,10 +104,12 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
     stopped ??= (async () => {
       process.off('exit', orphanGuard);
       if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, 'exit');
         child.kill(signal);
-        await exited;
+        // A server stopped with SIGSTOP keeps SIGTERM pending: it must not keep its owner from exiting.
+        const late = sleep(STOP_TIMEOUT_MS, 'late' as const, { ref: false });
+        if ((await Promise.race([closed, late])) === 'late') child.kill('SIGKILL');
       }
+      await closed;
       await rm(dir, { recursive: true, force: true });
     })();
     return stopped;
@@ -103,6 +119,7 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
     port,
     pid: child.pid!,
     version,
+    exited: closed,
     stop: () => end('SIGTERM'),
     kill: () => end('SIGKILL'),
   };

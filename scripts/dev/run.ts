@@ -1,5 +1,5 @@
 // `node scripts/dev.ts run <command> [args...]`: one command, once, with the stand-ins, like heroku local:run.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { bannerLines, bannerStandIns } from './banner.ts';
 import { devArgv } from './command.ts';
@@ -13,6 +13,7 @@ import {
   type RunningStandIn,
   type StandIn,
 } from './stand-ins.ts';
+import { spawnTied } from './tied.ts';
 
 export const RUN_USAGE =
   'node scripts/dev.ts run <command> [args...], for example node scripts/dev.ts run node src/migrate.ts';
@@ -69,7 +70,7 @@ export async function runOnce(options: RunOptions): Promise<number> {
     else if (signal !== 'SIGINT') child.kill(signal);
   };
   for (const signal of SIGNALS) process.on(signal, onSignal);
-  // The last resort if the launcher dies: the command does not outlive it.
+  // Where the command is not tied to the launcher (Windows): at least a launcher that exits takes it along.
   const onExit = () => child?.kill('SIGKILL');
   process.on('exit', onExit);
 
@@ -89,11 +90,12 @@ export async function runOnce(options: RunOptions): Promise<number> {
       out.say(line);
     }
 
-    const started = spawn(command === 'node' ? process.execPath : command, args, {
+    // Tied to the launcher: if the launcher is killed, the command does not run on without its stand-ins.
+    const started = spawnTied(command === 'node' ? process.execPath : command, args, {
       cwd: root,
       env: { ...base, ...standInEnv(standIns) },
       // Unprefixed and interactive: the command has the terminal, as under heroku local:run.
-      stdio: 'inherit',
+      stdio: ['inherit', 'inherit', 'inherit'],
     });
     child = started;
     return await new Promise<number>((resolve) => {

@@ -1,9 +1,9 @@
 // Runs one process type: spawns its command, prefixes its output line by line, stops it on request.
-import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { toArgv } from './command.ts';
 import type { Output } from './output.ts';
+import { spawnTied } from './tied.ts';
 
 export interface ProcessSpec {
   readonly name: string;
@@ -47,13 +47,14 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined
 }
 
 export function startProcess(spec: ProcessSpec, out: Output): RunningProcess {
-  const argv = toArgv(spec.command);
+  const argv = toArgv(spec.command) ?? (POSIX ? ['/bin/sh', '-c', spec.command] : undefined);
   // `node` is this Node, the one whose version was checked, whatever else PATH holds.
   const file = argv?.[0] === 'node' ? process.execPath : (argv?.[0] ?? spec.command);
-  const child = spawn(file, argv?.slice(1) ?? [], {
+  // Tied to the launcher, so that even a launcher killed with SIGKILL leaves no process behind.
+  const child = spawnTied(file, argv?.slice(1) ?? [], {
     cwd: spec.cwd,
     env: spec.env,
-    shell: argv === undefined,
+    ...(argv === undefined ? { shell: true } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so that stopping reaches what it started too (node --watch runs the app as
     // a child of its own) and a terminal's Ctrl-C reaches the launcher alone, which stops things in order.

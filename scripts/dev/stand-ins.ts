@@ -29,6 +29,8 @@ export interface StartedStandIn {
   readonly info?: string;
   /** What to do when the release phase failed with this line of output, if the stand-in knows. */
   adviceFor?(line: string): string | undefined;
+  /** Settles, saying how, if the service ends by itself (a crash, a kill) rather than by stop(). */
+  readonly lost?: Promise<string>;
   stop(): Promise<void>;
 }
 

@@ -91,10 +91,18 @@ export function processesWithMarker(marker: string): number[] {
 }
 
 // Registered once per test file that imports this module (each file runs in a process of its own).
-after(() => {
+after(async () => {
   // Whatever a failed test left running is killed, so the suite can never hang on it.
-  for (const { child, marker } of launchers) {
+  for (const { child } of launchers) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  // What a launcher started ends with it, as each process's watchdog sees it go: give them that moment,
+  // since a watchdog killed first would leave its process running (a redis-server, whose marker is gone).
+  const deadline = Date.now() + 3_000;
+  while (Date.now() < deadline && launchers.some((l) => processesWithMarker(l.marker).length > 0)) {
+    await sleep(100);
+  }
+  for (const { marker } of launchers) {
     for (const pid of processesWithMarker(marker)) {
       try {
         process.kill(pid, 'SIGKILL');

@@ -17,10 +17,22 @@ export const redis: StandIn = {
   async start() {
     const { startLocalRedis } = await import('../redis-server.ts');
     const server = await startLocalRedis();
+    let stopping = false;
     return {
       url: server.url,
       info: `redis-server ${server.version}, in memory only: a restart logs everyone out`,
-      stop: () => server.stop(),
+      lost: new Promise((resolve) => {
+        void server.exited.then(({ code, signal }) => {
+          if (stopping) return;
+          resolve(
+            `redis-server ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`,
+          );
+        });
+      }),
+      stop: () => {
+        stopping = true;
+        return server.stop();
+      },
     };
   },
 };
