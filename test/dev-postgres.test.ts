@@ -13,6 +13,7 @@ import type { StartedStandIn } from '../scripts/dev/stand-ins.ts';
 import {
   ESC,
   freePort,
+  launcherEnv,
   processesWithMarker,
   root,
   runLauncher,
@@ -156,8 +157,7 @@ describe('npm run dev with the postgres stand-in', { timeout: 90_000 }, () => {
     { timeout: 60_000 },
     async () => {
       const dataDir = mkdtempSync(path.join(tmpdir(), 'dev-foreign-'));
-      const env: NodeJS.ProcessEnv = { ...process.env, DEV_DATA_DIR: dataDir, DATABASE_URL: '' };
-      delete env.NODE_TEST_CONTEXT;
+      const env = launcherEnv({ DEV_DATA_DIR: dataDir, DATABASE_URL: '' });
       const node = (args: string[]) =>
         spawnSync(process.execPath, args, { cwd: root, env, encoding: 'utf8', timeout: 30_000 });
       const setUp = node([
@@ -199,7 +199,7 @@ describe('npm run dev with the postgres stand-in', { timeout: 90_000 }, () => {
   test('db:reset leaves a DATABASE_URL of your own alone', () => {
     const reset = spawnSync(process.execPath, ['scripts/db-reset.ts'], {
       cwd: root,
-      env: { ...process.env, DATABASE_URL: 'postgres://me@127.0.0.1:5432/mine' },
+      env: launcherEnv({ DATABASE_URL: 'postgres://me@127.0.0.1:5432/mine' }),
       encoding: 'utf8',
     });
     assert.equal(reset.status, 1);
@@ -212,8 +212,7 @@ describe('npm run dev with the postgres stand-in', { timeout: 90_000 }, () => {
     async () => {
       const port = await freePort();
       const name = `Dev Launcher Test ${port}`;
-      // Set here so that a developer's .env (which the launcher reads) cannot change the outcome; the empty
-      // DATABASE_URL calls for the stand-in, whatever the repository's Procfile runs before web.
+      // The empty DATABASE_URL calls for the stand-in, whatever the repository's Procfile runs before web.
       const launcher = runLauncher(root, {
         PORT: String(port),
         CAMPAIGN_NAME: name,

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
+  cpSync,
   existsSync,
   mkdtempSync,
   readdirSync,
@@ -459,6 +460,39 @@ describe('npm run dev', { timeout: 90_000 }, () => {
         [],
         'no process outlives the launcher',
       );
+    },
+  );
+
+  test(
+    'a .env in the project reaches no launcher that a test starts, and reaches one without DEV_SKIP_DOTENV',
+    { timeout: 40_000 },
+    async () => {
+      // A copy of the web fixture with a developer's .env in it, so that none is ever left in the repository.
+      const project = mkdtempSync(path.join(tmpdir(), 'dev-dotenv-'));
+      cpSync(path.join(root, 'test/fixtures/dev/web'), project, { recursive: true });
+      writeFileSync(
+        path.join(project, '.env'),
+        'PORT=1\nDATABASE_URL=postgres://nowhere.invalid/x\nCAMPAIGN_NAME=From a .env\n',
+      );
+      const page = async (env: Record<string, string>) => {
+        const port = await freePort();
+        const launcher = runLauncher(project, { ...OWN_URLS, ...env, PORT: String(port) });
+        const text = await pageFrom(`http://localhost:${port}/`, launcher, 'the page');
+        launcher.child.kill('SIGINT');
+        assert.equal(await within(launcher.exited, 15_000, 'exit', launcher), 0, launcher.output());
+        return { text, output: launcher.output() };
+      };
+      try {
+        const asTests = await page({});
+        assert.equal(asTests.text, '<h1></h1>\n');
+        assert.match(asTests.output, /^dev +\| \.env not read \(DEV_SKIP_DOTENV=1\)$/m);
+        // The same project, as a developer runs it: the .env is read, so the run above proves something.
+        const asDeveloper = await page({ DEV_SKIP_DOTENV: '' });
+        assert.equal(asDeveloper.text, '<h1>From a .env</h1>\n');
+        assert.match(asDeveloper.output, /^dev +\| \.env loaded$/m);
+      } finally {
+        rmSync(project, { recursive: true, force: true });
+      }
     },
   );
 

@@ -49,8 +49,14 @@ export function assembleEnv(real: Env, dotenv: Env = {}): Record<string, string>
   return env;
 }
 
+// Set to 1 in the real environment, no .env is read: the tests set it, so that yours cannot sway them.
+export const SKIP_DOTENV = 'DEV_SKIP_DOTENV';
+
 /** The base environment of the project in `root` (see assembleEnv), and a line for the user about .env. */
 export function projectEnv(root: string, real: Env): { env: Record<string, string>; note: string } {
+  if (real[SKIP_DOTENV] === '1') {
+    return { env: assembleEnv(real), note: `.env not read (${SKIP_DOTENV}=1)` };
+  }
   const dotenv = readDotenv(path.join(root, '.env'));
   return {
     env: assembleEnv(real, dotenv),

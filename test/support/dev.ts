@@ -32,9 +32,19 @@ const launchers: Launcher[] = [];
 const temporaryDirs: string[] = [];
 
 /**
- * Spawns scripts/dev.ts with `args` in `cwd`. DEV_DATA_DIR is a fresh temporary folder unless `env` sets
- * it, so that no test reads or writes the developer's .data/ (a .env there could not change that either:
- * the real environment wins over .env).
+ * The environment of a test's launcher, or of anything else a test runs that reads .env (db:reset):
+ * DEV_SKIP_DOTENV=1, so that no developer's .env in the project changes the outcome.
+ */
+export function launcherEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, DEV_SKIP_DOTENV: '1', ...env };
+  delete childEnv.NODE_TEST_CONTEXT;
+  return childEnv;
+}
+
+/**
+ * Spawns scripts/dev.ts with `args` in `cwd`, without reading .env (see launcherEnv) unless `env` sets
+ * DEV_SKIP_DOTENV otherwise. DEV_DATA_DIR is a fresh temporary folder unless `env` sets it, so that no
+ * test reads or writes the developer's .data/.
  */
 export function runLauncher(
   cwd: string,
@@ -47,13 +57,7 @@ export function runLauncher(
     dataDir = mkdtempSync(path.join(tmpdir(), 'dev-data-'));
     temporaryDirs.push(dataDir);
   }
-  const childEnv: Record<string, string | undefined> = {
-    ...process.env,
-    ...env,
-    DEV_DATA_DIR: dataDir,
-    DEV_TEST_MARKER: marker,
-  };
-  delete childEnv.NODE_TEST_CONTEXT;
+  const childEnv = launcherEnv({ ...env, DEV_DATA_DIR: dataDir, DEV_TEST_MARKER: marker });
   const child = spawn(process.execPath, [path.join(root, 'scripts/dev.ts'), ...args], {
     cwd,
     env: childEnv,
