@@ -278,20 +278,35 @@ describe('npm run dev with the postgres stand-in', { timeout: 90_000 }, () => {
 describe('node scripts/dev.ts run with the postgres stand-in', { timeout: 60_000 }, () => {
   const fixture = path.join(root, 'test/fixtures/dev/run');
   const EXIT_WITH_URL = 'process.exit(process.env.DATABASE_URL ? 3 : 4)';
+  /** The launcher's own lines, without their prefix. */
+  const said = (stderr: string) =>
+    stderr
+      .trimEnd()
+      .split('\n')
+      .map((line) => line.replace(/^dev \| /, ''));
 
   test(
-    'gives the command the stand-in DATABASE_URL, exits with its code and stops the stand-in',
+    'with --only postgres, starts that stand-in alone, says so in one line, exits with the code and stops it',
     { timeout: 20_000 },
     async () => {
-      const launcher = runLauncher(fixture, { DATABASE_URL: '' }, [
-        'run',
-        'node',
-        '-e',
-        EXIT_WITH_URL,
-      ]);
+      const launcher = runLauncher(
+        fixture,
+        { DATABASE_URL: '', SMTP_URL: '', S3_ENDPOINT: '', REDIS_URL: '' },
+        ['run', '--only', 'postgres', 'node', 'env.ts'],
+      );
       const code = await within(launcher.exited, 15_000, 'exit of run', launcher);
-      assert.equal(code, 3, launcher.output());
-      assert.match(launcher.output(), STAND_IN_LINE);
+      assert.equal(code, 7, launcher.output());
+      const env = JSON.parse(launcher.stdout()) as Record<string, string>;
+      assert.match(env.DATABASE_URL ?? '', POSTGRES_URL);
+      assert.deepEqual(
+        { ...env, DATABASE_URL: 'the stand-in' },
+        { DATABASE_URL: 'the stand-in', SMTP_URL: '', S3_ENDPOINT: '', REDIS_URL: '' },
+        'nothing else started',
+      );
+      assert.deepEqual(said(launcher.stderr()), [
+        '.env not read (DEV_SKIP_DOTENV=1)',
+        'run node env.ts, with postgres started for it, stopped after it',
+      ]);
       assert.ok(
         !existsSync(path.join(launcher.dataDir, 'postgres.json')),
         'the state file is gone',
@@ -302,12 +317,82 @@ describe('node scripts/dev.ts run with the postgres stand-in', { timeout: 60_000
 
   test('starts nothing for a DATABASE_URL that is set', { timeout: 20_000 }, async () => {
     const env = { DATABASE_URL: 'postgres://mine@127.0.0.1:1/mine' };
-    const launcher = runLauncher(fixture, env, ['run', 'node', '-e', EXIT_WITH_URL]);
+    const launcher = runLauncher(fixture, env, [
+      'run',
+      '--only',
+      'postgres',
+      'node',
+      '-e',
+      EXIT_WITH_URL,
+    ]);
     const code = await within(launcher.exited, 15_000, 'exit of run', launcher);
     assert.equal(code, 3, launcher.output());
-    assert.doesNotMatch(launcher.output(), /postgres +postgres:/);
+    assert.doesNotMatch(launcher.output(), /postgres/);
     assert.ok(!existsSync(path.join(launcher.dataDir, 'postgres')), 'no PGlite data folder');
   });
+
+  test(
+    'while npm run dev runs, uses its stand-ins, every one, and starts none: two lines, and the command’s code',
+    { timeout: 40_000 },
+    async () => {
+      const dev = runLauncher(path.join(root, 'test/fixtures/dev/web'), {
+        PORT: String(await freePort()),
+        DATABASE_URL: '',
+      });
+      // Every stand-in of the step starts: slower than most runs here.
+      await until(() => /^dev +\| ready in \d+ ms/m.test(dev.output()), 'ready', dev, 30_000);
+      // The banner's stand-ins, `name  url  (VARIABLE; ...)`, in its order.
+      const banner = [...dev.output().matchAll(/^dev +\| (\w+) +(\S+) {2}\(([A-Z0-9_]+)[;)]/gm)];
+      const theirs = Object.fromEntries(banner.map((m) => [m[3] ?? '', m[2] ?? '']));
+      const standIns = banner.map((m) => m[1]!);
+      assert.match(theirs.DATABASE_URL ?? '', POSTGRES_URL);
+
+      const run = runLauncher(fixture, { DATABASE_URL: '', DEV_DATA_DIR: dev.dataDir }, [
+        'run',
+        'node',
+        'env.ts',
+      ]);
+      assert.equal(await within(run.exited, 15_000, 'exit of run', run), 7, run.output());
+      const env = JSON.parse(run.stdout()) as Record<string, string | undefined>;
+      for (const [name, url] of Object.entries(theirs)) assert.equal(env[name], url, name);
+      const names =
+        standIns.length < 2
+          ? standIns.join('')
+          : `${standIns.slice(0, -1).join(', ')} and ${standIns[standIns.length - 1]}`;
+      assert.deepEqual(said(run.stderr()), [
+        '.env not read (DEV_SKIP_DOTENV=1)',
+        `run node env.ts, with npm run dev's ${names} (process ${dev.child.pid})`,
+      ]);
+      assert.deepEqual(processesWithMarker(run.marker), [], 'nothing of its own to stop');
+
+      // npm run migrate runs this way: its migrations on the server that npm run dev serves.
+      const migrate = runLauncher(root, { DATABASE_URL: '', DEV_DATA_DIR: dev.dataDir }, [
+        'run',
+        '--only',
+        'postgres',
+        'node',
+        'src/migrate.ts',
+      ]);
+      assert.equal(
+        await within(migrate.exited, 30_000, 'exit of migrate', migrate),
+        0,
+        migrate.output(),
+      );
+      assert.match(
+        migrate.stderr(),
+        new RegExp(`with npm run dev's postgres \\(process ${dev.child.pid}\\)\\n$`),
+      );
+      const tables = await query(
+        theirs.DATABASE_URL ?? '',
+        "SELECT 1 FROM pg_tables WHERE tablename = 'users'",
+      );
+      assert.equal(tables.length, 1, 'migrated where npm run dev serves');
+
+      dev.child.kill('SIGINT');
+      assert.equal(await within(dev.exited, 15_000, 'exit after SIGINT', dev), 0, dev.output());
+      assert.ok(!existsSync(path.join(dev.dataDir, 'dev.json')), 'its state file is gone');
+    },
+  );
 
   test(
     'runs dist/X.js as X.ts, output unprefixed, on the server another launcher started',
@@ -318,6 +403,8 @@ describe('node scripts/dev.ts run with the postgres stand-in', { timeout: 60_000
       try {
         const launcher = runLauncher(fixture, { DATABASE_URL: '', DEV_DATA_DIR: dataDir }, [
           'run',
+          '--only',
+          'postgres',
           'node',
           'dist/print.js',
           'a',
@@ -326,8 +413,7 @@ describe('node scripts/dev.ts run with the postgres stand-in', { timeout: 60_000
         const code = await within(launcher.exited, 15_000, 'exit of run', launcher);
         assert.equal(code, 5, launcher.output());
         assert.equal(launcher.stdout(), `args=a b c\nDATABASE_URL=${owner.url}\n`);
-        assert.match(launcher.output(), /^dev +\| run +node print\.ts a 'b c'$/m);
-        assert.match(launcher.output(), new RegExp(`PGlite shared with process ${process.pid}, `));
+        assert.match(launcher.output(), /^dev \| run node print\.ts a 'b c', with postgres /m);
         const state = JSON.parse(readFileSync(path.join(dataDir, 'postgres.json'), 'utf8')) as {
           pid: number;
         };

@@ -523,14 +523,7 @@ describe('npm run dev', { timeout: 90_000 }, () => {
 describe('npm run dev -- <process type>...', { timeout: 60_000 }, () => {
   const fixture = path.join(root, 'test/fixtures/dev/web-worker');
   // URLs of their own, so that no stand-in starts: the runs are quick and the same at every step.
-  const env = (port: number) => ({
-    PORT: String(port),
-    NODE_ENV: 'development',
-    DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
-    SMTP_URL: 'smtp://127.0.0.1:1',
-    S3_ENDPOINT: 'http://127.0.0.1:1',
-    REDIS_URL: 'redis://127.0.0.1:1',
-  });
+  const env = (port: number) => ({ ...OWN_URLS, PORT: String(port), NODE_ENV: 'development' });
   /** Ctrl-C, then the exit code and the output once the launcher and all it started are gone. */
   const stop = async (launcher: Launcher) => {
     launcher.child.kill('SIGINT');
@@ -649,7 +642,7 @@ describe('npm run dev -- <process type>...', { timeout: 60_000 }, () => {
       /^unknown option "--wrong"\nusage: npm run dev \[-- <process type>\.\.\.\]/,
     );
     assert.match(help.stdout(), /^usage: npm run dev \[-- <process type>\.\.\.\]/);
-    assert.match(help.stdout(), /node scripts\/dev\.ts run <command> \[args\.\.\.\]/);
+    assert.match(help.stdout(), /node scripts\/dev\.ts run \[--only <stand-in>,\.\.\.\] <command>/);
   });
 });
 
@@ -657,12 +650,12 @@ describe('node scripts/dev.ts run', { timeout: 60_000 }, () => {
   const fixture = path.join(root, 'test/fixtures/dev/run');
 
   test(
-    'runs dist/X.js as X.ts, output unprefixed, and exits with its code',
+    'runs dist/X.js as X.ts, output unprefixed, says what it runs in two lines, and exits with its code',
     { timeout: 20_000 },
     async () => {
-      // A DATABASE_URL of its own, so that no stand-in starts and the output is the same everywhere.
+      // URLs of its own, so that no stand-in starts and the output is the same at every step.
       const databaseUrl = 'postgres://mine@127.0.0.1:1/mine';
-      const launcher = runLauncher(fixture, { DATABASE_URL: databaseUrl }, [
+      const launcher = runLauncher(fixture, { ...OWN_URLS, DATABASE_URL: databaseUrl }, [
         'run',
         'node',
         'dist/print.js',
@@ -672,17 +665,29 @@ describe('node scripts/dev.ts run', { timeout: 60_000 }, () => {
       const code = await within(launcher.exited, 15_000, 'exit of run', launcher);
       assert.equal(code, 5, launcher.output());
       assert.equal(launcher.stdout(), `args=a b c\nDATABASE_URL=${databaseUrl}\n`);
-      assert.match(launcher.output(), /^dev +\| run +node print\.ts a 'b c'$/m);
+      assert.equal(
+        launcher.stderr(),
+        `dev | .env not read (DEV_SKIP_DOTENV=1)\ndev | run node print.ts a 'b c'\n`,
+      );
       assert.deepEqual(processesWithMarker(launcher.marker), []);
     },
   );
 
-  test('without a command, says how to use it', { timeout: 10_000 }, async () => {
-    const launcher = runLauncher(fixture, {}, ['run']);
-    const code = await within(launcher.exited, 5_000, 'exit of run', launcher);
-    assert.equal(code, 1);
-    assert.match(launcher.output(), /usage: node scripts\/dev\.ts run <command> \[args\.\.\.\]/);
-  });
+  test(
+    'without a command, or with an unknown option, says how to use it',
+    { timeout: 10_000 },
+    async () => {
+      for (const args of [['run'], ['run', '--quiet', 'node', 'x.ts'], ['run', '--only']]) {
+        const launcher = runLauncher(fixture, {}, args);
+        const code = await within(launcher.exited, 5_000, 'exit of run', launcher);
+        assert.equal(code, 1, launcher.output());
+        assert.match(
+          launcher.output(),
+          /usage: node scripts\/dev\.ts run \[--only <stand-in>,\.\.\.\] <command> \[args\.\.\.\]/,
+        );
+      }
+    },
+  );
 });
 
 /**

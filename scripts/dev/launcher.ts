@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { bannerLines, bannerStandIns } from './banner.ts';
 import { devCommand } from './command.ts';
+import { publishStandIns } from './dev-state.ts';
 import { processEnv, projectEnv, webPort, type Env } from './env.ts';
 import { createOutput } from './output.ts';
 import {
@@ -19,6 +20,7 @@ import { startRouter, type LocalRouter } from './router.ts';
 import { describeExit, startProcess, type Exit, type RunningProcess } from './runner.ts';
 import { services } from './services.ts';
 import {
+  dataDirOf,
   standInEnv,
   startNeededStandIns,
   stopStandIns,
@@ -199,9 +201,11 @@ export async function launch(options: LaunchOptions): Promise<number> {
   // The last resort if the launcher dies: no process of ours outlives it.
   process.on('exit', () => running.forEach((p) => p.kill()));
   let router: LocalRouter | undefined;
+  let unpublish: (() => void) | undefined;
   const shutDown = async (code: number): Promise<number> => {
     await router?.stop();
     await Promise.all(running.map((p) => p.stop(STOP_TIMEOUT_MS)));
+    unpublish?.();
     await stopStandIns(standIns, out.say);
     out.say('stopped');
     return code;
@@ -215,6 +219,14 @@ export async function launch(options: LaunchOptions): Promise<number> {
   }
   const attached = standInEnv(standIns);
   if (stopping.signal.aborted) return shutDown(0);
+  if (standIns.length > 0) {
+    try {
+      // For one-off commands (npm run migrate), which use these rather than start their own.
+      unpublish = publishStandIns(dataDirOf(root, base), standIns);
+    } catch (err) {
+      out.say(`one-off commands will start stand-ins of their own: ${messageOf(err)}`);
+    }
+  }
   for (const { service, started } of standIns) {
     void started.lost?.then((what) => {
       if (stopping.signal.aborted) return;

@@ -25,6 +25,7 @@ export interface Launcher {
   dataDir: string;
   output(): string;
   stdout(): string;
+  stderr(): string;
   exited: Promise<number | null>;
 }
 
@@ -65,14 +66,26 @@ export function runLauncher(
   });
   let output = '';
   let stdout = '';
+  let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => {
     output += chunk.toString();
     stdout += chunk.toString();
   });
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    stderr += chunk.toString();
+  });
   // 'close' comes after the output has ended, so that no line is missing when a test looks at it.
   const exited = once(child, 'close').then(([code]) => code as number | null);
-  const launcher = { child, marker, dataDir, output: () => output, stdout: () => stdout, exited };
+  const launcher = {
+    child,
+    marker,
+    dataDir,
+    output: () => output,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+  };
   launchers.push(launcher);
   return launcher;
 }
@@ -136,19 +149,20 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string, l
   }
 }
 
-/** Polls `condition` for up to 15 s, failing early with the output if the launcher exits meanwhile. */
+/** Polls `condition` for up to `ms` (15 s), failing early with the output if the launcher exits meanwhile. */
 export async function until(
   condition: () => Promise<boolean> | boolean,
   what: string,
   l: Launcher,
+  ms = 15_000,
 ) {
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (l.child.exitCode !== null) throw new Error(`launcher exited early:\n${l.output()}`);
     if (await condition()) return;
     await sleep(50);
   }
-  throw new Error(`${what}: not within 15 s. Output:\n${l.output()}`);
+  throw new Error(`${what}: not within ${ms / 1000} s. Output:\n${l.output()}`);
 }
 
 /** Waits until `url` answers 200 while the launcher runs, and returns the page. */
