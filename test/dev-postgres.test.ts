@@ -2,7 +2,15 @@
 // npm run dev and `run` that start it or share it. The rest of the launcher is in dev.test.ts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -271,6 +279,89 @@ describe('npm run dev with the postgres stand-in', { timeout: 90_000 }, () => {
       assert.ok(!existsSync(stateFile), 'the state file is gone');
       assert.ok(existsSync(path.join(launcher.dataDir, 'postgres')), 'the data stays');
       assert.deepEqual(processesWithMarker(launcher.marker), []);
+    },
+  );
+});
+
+describe('npm run dev when migrations/ changes', { timeout: 120_000 }, () => {
+  test(
+    'a migration added runs the release again, then restarts web on the new schema; one that fails says so in one line and web runs on',
+    { timeout: 90_000 },
+    async () => {
+      // A copy, so that the test can add migrations without touching the repository.
+      const project = mkdtempSync(path.join(tmpdir(), 'dev-release-'));
+      cpSync(path.join(root, 'test/fixtures/dev/postgres/release-on-change'), project, {
+        recursive: true,
+      });
+      symlinkSync(path.join(root, 'node_modules'), path.join(project, 'node_modules'));
+      try {
+        const port = await freePort();
+        const launcher = runLauncher(project, {
+          PORT: String(port),
+          DATABASE_URL: '',
+          SMTP_URL: 'smtp://127.0.0.1:1',
+          S3_ENDPOINT: 'http://127.0.0.1:1',
+          REDIS_URL: 'redis://127.0.0.1:1',
+        });
+        const url = `http://127.0.0.1:${port}/`;
+        // PGlite, the release and web all start first: slower than most runs here.
+        const first = await pageFrom(url, launcher, 'web on the first schema', 30_000);
+        assert.match(first, /^pid \d+: id\n$/);
+        const migration = (name: string, sql: string) =>
+          writeFileSync(path.join(project, 'migrations', name), `${sql}\n`);
+        const page = async (expected: RegExp, what: string) => {
+          let text = '';
+          await until(
+            async () => {
+              text =
+                (await (await fetch(url).catch(() => undefined))?.text().catch(() => '')) ?? '';
+              return expected.test(text);
+            },
+            what,
+            launcher,
+          );
+          return text;
+        };
+
+        migration('002_title.sql', 'ALTER TABLE notes ADD COLUMN title text;');
+        const second = await page(/: id, title\n$/, 'web restarted on the new column');
+        assert.notEqual(second.split(':')[0], first.split(':')[0], 'a new web process');
+        assert.match(
+          launcher.output(),
+          /^dev +\| migrations\/002_title\.sql added: the release phase runs again, then web restarts, as on a deploy$/m,
+        );
+        assert.match(launcher.output(), /^release +\| applied 002_title\.sql$/m);
+        await until(
+          () => /^dev +\| ready again in \d+ ms: http:\/\/localhost:\d+$/m.test(launcher.output()),
+          'ready again',
+          launcher,
+        );
+
+        migration('003_done.sql', 'ALTER TABLE nowhere ADD COLUMN done boolean;');
+        await until(
+          () => /release exited with code 1/.test(launcher.output()),
+          'the failed release',
+          launcher,
+        );
+        const failure = launcher
+          .output()
+          .split('\n')
+          .filter((line) => /^dev +\| release exited with code 1/.test(line));
+        assert.deepEqual(failure, [
+          'dev     | release exited with code 1, so web runs on as it was: fix the error above and save; the release runs again at the next change in migrations/',
+        ]);
+        assert.equal(await (await fetch(url)).text(), second, 'the same web process still serves');
+
+        migration('003_done.sql', 'ALTER TABLE notes ADD COLUMN done boolean;');
+        await page(/: id, title, done\n$/, 'web restarted once the migration is fixed');
+
+        launcher.child.kill('SIGINT');
+        const code = await within(launcher.exited, 15_000, 'exit after SIGINT', launcher);
+        assert.equal(code, 0, launcher.output());
+        assert.deepEqual(processesWithMarker(launcher.marker), []);
+      } finally {
+        rmSync(project, { recursive: true, force: true });
+      }
     },
   );
 });

@@ -6,6 +6,7 @@ import { bannerLines, bannerStandIns } from './banner.ts';
 import { devCommand } from './command.ts';
 import { publishStandIns } from './dev-state.ts';
 import { processEnv, projectEnv, webPort, type Env } from './env.ts';
+import { watchFolders, type FolderWatch } from './folder-watch.ts';
 import { createOutput } from './output.ts';
 import {
   parseProcfile,
@@ -196,15 +197,17 @@ export async function launch(options: LaunchOptions): Promise<number> {
     stopping.abort();
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
-  const running: RunningProcess[] = [];
+  const running = new Set<RunningProcess>();
   let standIns: RunningStandIn[] = [];
   // The last resort if the launcher dies: no process of ours outlives it.
   process.on('exit', () => running.forEach((p) => p.kill()));
   let router: LocalRouter | undefined;
+  let watch: FolderWatch | undefined;
   let unpublish: (() => void) | undefined;
   const shutDown = async (code: number): Promise<number> => {
+    watch?.close();
     await router?.stop();
-    await Promise.all(running.map((p) => p.stop(STOP_TIMEOUT_MS)));
+    await Promise.all([...running].map((p) => p.stop(STOP_TIMEOUT_MS)));
     unpublish?.();
     await stopStandIns(standIns, out.say);
     out.say('stopped');
@@ -237,8 +240,11 @@ export async function launch(options: LaunchOptions): Promise<number> {
     });
   }
 
-  if (release) {
-    const command = devCommand(release.command, { watch: false });
+  /** Runs the release command to its end; 'stopped' if Ctrl-C came first. */
+  const releasePhase = async (
+    type: ProcessType,
+  ): Promise<'stopped' | { exit: Exit; advice?: string }> => {
+    const command = devCommand(type.command, { watch: false });
     out.say(`release phase: ${command}`);
     let advice: string | undefined;
     const watched = {
@@ -249,24 +255,30 @@ export async function launch(options: LaunchOptions): Promise<number> {
       },
     };
     const proc = startProcess(
-      { name: release.name, command, env: processEnv(base, attached, undefined), cwd: root },
+      { name: type.name, command, env: processEnv(base, attached, undefined), cwd: root },
       watched,
     );
-    running.push(proc);
+    running.add(proc);
     const exit = await Promise.race([proc.exited, stopped]);
-    if (exit === 'stopped') return shutDown(0);
-    running.pop();
-    if (exit.code !== 0) {
+    if (exit === 'stopped') return 'stopped';
+    running.delete(proc);
+    return advice === undefined ? { exit } : { exit, advice };
+  };
+
+  if (release) {
+    const result = await releasePhase(release);
+    if (result === 'stopped') return shutDown(0);
+    if (result.exit.code !== 0) {
       out.say(
-        `release ${describeExit(exit)}, so nothing else was started.\n` +
-          (advice ?? 'Fix the error above and run npm run dev again.'),
+        `release ${describeExit(result.exit)}, so nothing else was started.\n` +
+          (result.advice ?? 'Fix the error above and run npm run dev again.'),
       );
       return shutDown(1);
     }
   }
 
   const url = port === undefined ? undefined : `http://localhost:${port}`;
-  const instances: Array<{ type: ProcessType; name: string; dyno: string; port?: number }> = [];
+  const instances: Instance[] = [];
   for (const type of types) {
     const named = instanceNames(type);
     for (const [i, name] of named.entries()) {
@@ -275,16 +287,11 @@ export async function launch(options: LaunchOptions): Promise<number> {
         type,
         name,
         dyno: `${type.name}.${i + 1}`,
+        command: devCommand(type.command, { watch: true }),
         ...(own === undefined ? {} : { port: own }),
       });
     }
   }
-  const commands = instances.map(({ type, name, port: own }) => ({
-    type,
-    name,
-    command: devCommand(type.command, { watch: true }),
-    ...(own !== undefined ? { url: `http://localhost:${own}` } : {}),
-  }));
   const leftOut = procfile.filter((t) => t !== release && !types.includes(t));
   if (leftOut.length > 0) {
     out.say(
@@ -309,55 +316,143 @@ export async function launch(options: LaunchOptions): Promise<number> {
             },
           ]
         : []),
-      ...commands,
+      ...instances.map(({ name, command, type, port: own }) => ({
+        name,
+        command,
+        ...(type === web && own !== undefined ? { url: `http://localhost:${own}` } : {}),
+      })),
     ],
     bannerStandIns(standIns),
   );
   for (const line of banner) out.say(line);
 
-  const exits: Array<Promise<Exit>> = [];
-  for (const { type, name, command, ...rest } of commands) {
-    const own = instances.find((i) => i.name === name)!;
-    const env = { ...processEnv(base, attached, own.port), DYNO: own.dyno };
-    const proc = startProcess({ name, command, env, cwd: root }, out);
-    running.push(proc);
-    exits.push(
-      proc.exited.then((exit) => {
-        if (!stopping.signal.aborted) out.say(`${name} ${describeExit(exit)}`);
-        return exit;
-      }),
+  // Settles once every process has exited by itself (a restart does not count).
+  let allExited: (exits: Exit[]) => void = () => {};
+  const exitedAll = new Promise<Exit[]>((resolve) => (allExited = resolve));
+  const start = (instance: Instance) => {
+    const env = { ...processEnv(base, attached, instance.port), DYNO: instance.dyno };
+    const proc = startProcess(
+      { name: instance.name, command: instance.command, env, cwd: root },
+      out,
     );
-    if (type === web && !routed && 'url' in rest && rest.url)
-      void reportReady(rest.url, [{ proc, url: rest.url }], stopping.signal, out.say);
-  }
-  if (routed && port !== undefined && url !== undefined) {
+    instance.proc = proc;
+    delete instance.exit;
+    running.add(proc);
+    void proc.exited.then((exit) => {
+      running.delete(proc);
+      if (instance.proc !== proc) return;
+      instance.exit = exit;
+      if (!stopping.signal.aborted) out.say(`${instance.name} ${describeExit(exit)}`);
+      const exits = instances.flatMap((i) => (i.exit ? [i.exit] : []));
+      if (exits.length === instances.length) allExited(exits);
+    });
+  };
+  /** Reports when web answers: through the router once every web process does, else web alone. */
+  const watchReady = (since?: number) => {
+    const host = routed ? '127.0.0.1' : 'localhost';
+    const webs = instances.flatMap((i) =>
+      i.type === web && i.proc && i.port !== undefined
+        ? [{ proc: i.proc, url: `http://${host}:${i.port}` }]
+        : [],
+    );
+    if (url !== undefined && webs.length > 0) {
+      void reportReady(url, webs, stopping.signal, out.say, since);
+    }
+  };
+  for (const instance of instances) start(instance);
+  if (routed && port !== undefined) {
     try {
       router = await startRouter({ port, targets: webPorts });
     } catch (err) {
       out.say(`the router could not listen on ${port}: ${messageOf(err)}`);
       return shutDown(1);
     }
-    const webs = instances.flatMap((i) => {
-      const proc = running.find((p) => p.name === i.name);
-      return i.type === web && proc && i.port !== undefined
-        ? [{ proc, url: `http://127.0.0.1:${i.port}` }]
-        : [];
+  }
+  watchReady();
+
+  /** As a deploy does: every process stops, and starts again on what the release made. */
+  const restart = async () => {
+    const since = performance.now();
+    const old = instances.flatMap((instance) => {
+      const proc = instance.proc;
+      delete instance.proc;
+      return proc ? [proc] : [];
     });
-    void reportReady(url, webs, stopping.signal, out.say);
+    await Promise.all(old.map((proc) => proc.stop(STOP_TIMEOUT_MS)));
+    if (stopping.signal.aborted) return;
+    for (const instance of instances) start(instance);
+    watchReady(since);
+  };
+  const releaseInputs = [...new Set(known.flatMap((service) => service.releaseInputs ?? []))];
+  if (release && releaseInputs.length > 0) {
+    const names = listed(instances.map((i) => i.name));
+    const one = instances.length === 1;
+    let releasing = false;
+    let again: string | undefined;
+    const rerelease = async (what: string) => {
+      again = what;
+      if (releasing) return;
+      releasing = true;
+      try {
+        while (again !== undefined && !stopping.signal.aborted) {
+          out.say(
+            `${again}: the release phase runs again, then ${names} ${one ? 'restarts' : 'restart'}, as on a deploy`,
+          );
+          again = undefined;
+          const result = await releasePhase(release);
+          if (result === 'stopped' || stopping.signal.aborted) return;
+          if (result.exit.code === 0) {
+            await restart();
+          } else {
+            out.say(
+              `release ${describeExit(result.exit)}, so ${names} ${one ? 'runs on as it was' : 'run on as they were'}: ` +
+                (result.advice ??
+                  `fix the error above and save; the release runs again at the next change in ${releaseInputs.map((folder) => `${folder}/`).join(' or ')}`),
+            );
+          }
+        }
+      } finally {
+        releasing = false;
+      }
+    };
+    watch = watchFolders(root, releaseInputs, (what) => void rerelease(what));
   }
 
-  const outcome = await Promise.race([Promise.all(exits), stopped]);
+  const outcome = await Promise.race([exitedAll, stopped]);
   if (outcome === 'stopped') return shutDown(0);
   out.say('every process has exited');
   return shutDown(outcome.every((exit) => exit.code === 0) ? 0 : 1);
 }
 
-/** Prints how long it took from launch until web first answered /healthz: the dev start time. */
+interface Instance {
+  readonly type: ProcessType;
+  readonly name: string;
+  readonly dyno: string;
+  readonly command: string;
+  readonly port?: number;
+  /** The process running now, if one is. */
+  proc?: RunningProcess;
+  /** How the process running last exited by itself, if it has. */
+  exit?: Exit;
+}
+
+/** "a", "a and b", "a, b and c". */
+function listed(names: readonly string[]): string {
+  return names.length < 2
+    ? names.join('')
+    : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/**
+ * Prints how long it took from launch until web first answered /healthz: the dev start time; or, after a
+ * restart, how long from `since`.
+ */
 async function reportReady(
   url: string,
   webs: readonly { proc: RunningProcess; url: string }[],
   stopping: AbortSignal,
   say: (text: string) => void,
+  since?: number,
 ): Promise<void> {
   // Behind the router, every web process must answer: until then some requests would wait on one.
   for (const web of webs) {
@@ -368,7 +463,7 @@ async function reportReady(
       timeoutMs: READY_TIMEOUT_MS,
     });
     // performance.now() counts from the start of this process, so the figure includes the launcher's own.
-    const ms = Math.round(performance.now());
+    const ms = Math.round(performance.now() - (since ?? 0));
     const name = webs.length > 1 ? web.proc.name : 'web';
     if (status !== 200) {
       if (status !== undefined) say(`${name} answers /healthz with ${status} (after ${ms} ms)`);
@@ -378,5 +473,6 @@ async function reportReady(
       return;
     }
   }
-  say(`ready in ${Math.round(performance.now())} ms: ${url}`);
+  const ms = Math.round(performance.now() - (since ?? 0));
+  say(since === undefined ? `ready in ${ms} ms: ${url}` : `ready again in ${ms} ms: ${url}`);
 }

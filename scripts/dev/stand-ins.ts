@@ -42,6 +42,11 @@ export interface StandIn {
   /** Other variables that configure the same service (an add-on's own names): set, no stand-in. */
   readonly alsoSetBy?: readonly string[];
   /**
+   * Folders of the project that the release phase applies to this service, such as migrations/: a change
+   * there runs the release again, as the next deploy would, whether the stand-in or your own serves it.
+   */
+  readonly releaseInputs?: readonly string[];
+  /**
    * Why the service cannot be started on this machine, for a service the app can do without in
    * development (it then keeps things in memory); undefined when it can. The launcher prints the reason.
    */

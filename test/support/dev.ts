@@ -165,8 +165,13 @@ export async function until(
   throw new Error(`${what}: not within ${ms / 1000} s. Output:\n${l.output()}`);
 }
 
-/** Waits until `url` answers 200 while the launcher runs, and returns the page. */
-export async function pageFrom(url: string, launcher: Launcher, what: string): Promise<string> {
+/** Waits until `url` answers 200 while the launcher runs (up to `ms`, 15 s), and returns the page. */
+export async function pageFrom(
+  url: string,
+  launcher: Launcher,
+  what: string,
+  ms = 15_000,
+): Promise<string> {
   let page = '';
   await until(
     async () => {
@@ -177,6 +182,7 @@ export async function pageFrom(url: string, launcher: Launcher, what: string): P
     },
     what,
     launcher,
+    ms,
   );
   return page;
 }

@@ -23,6 +23,8 @@ export function createPostgresStandIn(options: PostgresOptions = {}): StandIn {
   return {
     name: 'postgres',
     envVar: 'DATABASE_URL',
+    // The release phase (src/migrate.ts) applies what is there.
+    releaseInputs: ['migrations'],
     async start({ root, dataDir }) {
       const folder = path.join(dataDir, 'postgres');
       mkdirSync(dataDir, { recursive: true });
