@@ -486,6 +486,39 @@ describe('node scripts/dev.ts run with the postgres stand-in', { timeout: 60_000
   );
 
   test(
+    'a state file of npm run dev whose stand-ins answer no more is not used: the run starts its own',
+    { timeout: 20_000 },
+    async () => {
+      // As a launcher killed outright leaves it, its pid now another process's (this one's).
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'dev-stale-'));
+      const gone = `postgres://postgres@127.0.0.1:${await freePort()}/postgres`;
+      writeFileSync(
+        path.join(dataDir, 'dev.json'),
+        JSON.stringify({
+          pid: process.pid,
+          standIns: [{ name: 'postgres', url: gone, env: { DATABASE_URL: gone } }],
+        }),
+      );
+      try {
+        const launcher = runLauncher(fixture, { DATABASE_URL: '', DEV_DATA_DIR: dataDir }, [
+          'run',
+          '--only',
+          'postgres',
+          'node',
+          'env.ts',
+        ]);
+        assert.equal(await within(launcher.exited, 15_000, 'exit of run', launcher), 7);
+        const env = JSON.parse(launcher.stdout()) as Record<string, string>;
+        assert.notEqual(env.DATABASE_URL, gone);
+        assert.match(env.DATABASE_URL ?? '', POSTGRES_URL);
+        assert.match(launcher.stderr(), /with postgres started for it, stopped after it\n$/);
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  test(
     'runs dist/X.js as X.ts, output unprefixed, on the server another launcher started',
     { timeout: 20_000 },
     async () => {

@@ -2,11 +2,13 @@
 // commands (`node scripts/dev.ts run`, npm run migrate) to use rather than start others of their own.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { standInEnv, type RunningStandIn } from './stand-ins.ts';
 
 export interface DevStandIn {
   readonly name: string;
+  readonly url: string;
   /** Every variable it hands to the processes: its URL and what goes with it. */
   readonly env: Readonly<Record<string, string>>;
 }
@@ -40,7 +42,11 @@ function isAlive(pid: number): boolean {
 export function publishStandIns(dataDir: string, running: readonly RunningStandIn[]): () => void {
   const state: DevState = {
     pid: process.pid,
-    standIns: running.map((r) => ({ name: r.service.name, env: standInEnv([r]) })),
+    standIns: running.map((r) => ({
+      name: r.service.name,
+      url: r.started.url,
+      env: standInEnv([r]),
+    })),
   };
   const file = stateFile(dataDir);
   const text = `${JSON.stringify(state)}\n`;
@@ -73,5 +79,33 @@ export function runningDev(dataDir: string): DevState | undefined {
   const { pid, standIns } = (state ?? {}) as Partial<DevState>;
   if (typeof pid !== 'number' || pid === process.pid || !isAlive(pid)) return undefined;
   if (!Array.isArray(standIns)) return undefined;
-  return { pid, standIns };
+  // One that does not say where it answers cannot be checked, so it is not used.
+  return { pid, standIns: standIns.filter((s: Partial<DevStandIn>) => typeof s.url === 'string') };
+}
+
+/**
+ * Whether the stand-in still takes connections: a launcher killed outright leaves its state file, and
+ * another process may have its pid by now.
+ */
+export async function answering(standIn: DevStandIn, timeoutMs = 1000): Promise<boolean> {
+  let host: string;
+  let port: number;
+  try {
+    const url = new URL(standIn.url);
+    host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    port = Number(url.port);
+  } catch {
+    return false;
+  }
+  if (!host || !port) return false;
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    const done = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
 }

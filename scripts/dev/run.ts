@@ -2,7 +2,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { devArgv } from './command.ts';
-import { runningDev } from './dev-state.ts';
+import { answering, runningDev } from './dev-state.ts';
 import { projectEnv, type Env } from './env.ts';
 import { createOutput } from './output.ts';
 import { services } from './services.ts';
@@ -111,10 +111,14 @@ export async function runOnce(options: RunOptions): Promise<number> {
   const needed = standInsNeeded(wanted, base);
   // Two stand-ins on one data folder must never be: a running npm run dev's are used as they are.
   const dev = runningDev(dataDirOf(root, base));
-  const reused = needed.flatMap((service) => {
-    const theirs = dev?.standIns.find((s) => s.name === service.name);
-    return theirs ? [theirs] : [];
-  });
+  const reused = (
+    await Promise.all(
+      needed.map(async (service) => {
+        const theirs = dev?.standIns.find((s) => s.name === service.name);
+        return theirs && (await answering(theirs)) ? [theirs] : [];
+      }),
+    )
+  ).flat();
   const own = needed.filter((service) => !reused.some((r) => r.name === service.name));
 
   let child: ChildProcess | undefined;
