@@ -1,7 +1,6 @@
 // A real redis-server as a child process: a free port, nothing written to disk, and, when asked, TLS
 // with a password as Heroku's Key-Value Store has it. Used by `npm run dev`, the tests and verify.
 import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { access, constants, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -85,10 +84,10 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
     detached: process.platform !== 'win32',
     folder: dir,
   });
-  const closed = once(child, 'close').then(([code, signal]) => ({
-    code: code as number | null,
-    signal: signal as NodeJS.Signals | null,
-  }));
+  // Not events.once: that rejects on 'error', which ready() reports.
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
   // At a normal exit, at once rather than when the watchdog notices.
   const orphanGuard = () => child.kill('SIGKILL');
   process.once('exit', orphanGuard);
