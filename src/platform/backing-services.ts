@@ -14,6 +14,13 @@ export interface BackingService {
   close(): Promise<void>;
 }
 
+/**
+ * How long closing the backing services may take. A service that hangs (its packets dropped) would
+ * hold the process until the platform's SIGKILL; SHUTDOWN_TIMEOUT_MS is at most 28 s, so with this a
+ * process has gone before the 30 s are up.
+ */
+export const CLOSE_TIMEOUT_MS = 1000;
+
 /** `work`'s outcome, or the error `late` makes when it has not settled within `ms`. */
 export async function withDeadline<T>(
   work: Promise<T>,
@@ -59,7 +66,7 @@ export class BackingServices {
     const results = await Promise.allSettled(this.#services.map((service) => service.check()));
     const failed = results.findIndex((result) => result.status === 'rejected');
     if (failed === -1) return;
-    await this.close();
+    await this.close().catch(() => undefined);
     throw this.#services[failed]!.unreachable((results[failed] as PromiseRejectedResult).reason);
   }
 
@@ -111,8 +118,25 @@ export class BackingServices {
     return report;
   }
 
-  /** Closes every service, the last opened first. */
-  async close(): Promise<void> {
-    for (const service of this.#services.toReversed()) await service.close();
+  /**
+   * Closes every service side by side, none for longer than `timeoutMs`: one that hangs must not keep
+   * the process, or the others, waiting. Rejects naming each service that did not close.
+   */
+  async close(timeoutMs = CLOSE_TIMEOUT_MS): Promise<void> {
+    const failures: string[] = [];
+    await Promise.all(
+      this.#services.map(async (service) => {
+        try {
+          await withDeadline(
+            service.close(),
+            timeoutMs,
+            (ms) => new Error(`still open after ${ms} ms`),
+          );
+        } catch (err) {
+          failures.push(`${service.name} (${err instanceof Error ? err.message : String(err)})`);
+        }
+      }),
+    );
+    if (failures.length > 0) throw new Error(`could not close ${failures.join(', ')}`);
   }
 }

@@ -1,8 +1,8 @@
-// Listens on a port and shuts down cleanly: on SIGTERM it stops accepting, lets in-flight requests
-// finish, closes dependencies and exits 0 before the platform's 30-second SIGKILL.
+// Listens on a port and shuts down cleanly: on SIGTERM it stops accepting, answers what is in flight or
+// already on its way, closes dependencies and exits before the platform's 30-second SIGKILL.
 import { once } from 'node:events';
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo } from 'node:net';
 import type { Logger } from './logger.ts';
 import { StartupError } from './startup.ts';
 
@@ -12,6 +12,10 @@ import { StartupError } from './startup.ts';
 export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 20_000;
 
+// After SIGTERM, a keep-alive connection may already carry its client's next request: one that comes
+// within this grace is answered; a connection still idle then is closed.
+export const KEEP_ALIVE_GRACE_MS = 1500;
+
 export interface ServeOptions {
   port: number;
   logger: Logger;
@@ -19,7 +23,10 @@ export interface ServeOptions {
   /** Tests shorten these; see HEADERS_TIMEOUT_MS and REQUEST_TIMEOUT_MS. */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
-  /** Closes what the app opened (database pools, queues) once the last request has finished. */
+  /**
+   * Closes what the app opened (database pools, queues) once the last request has finished, or at the
+   * deadline. It needs a bound of its own (BackingServices.close has one): the process exits when it settles.
+   */
   onClose?: () => Promise<void>;
 }
 
@@ -45,13 +52,19 @@ export async function serve(
     handler,
   );
   // Responses not yet sent when shutdown starts get `Connection: close`, so their keep-alive
-  // sockets end with the response instead of holding close() open until they time out.
+  // sockets end with the response instead of holding close() open until they time out. First in line,
+  // so that the header is set before a handler can answer.
   const pending = new Set<ServerResponse>();
   let stopping = false;
-  server.on('request', (_req, res: ServerResponse) => {
+  let graceOver = false;
+  server.prependListener('request', (_req, res: ServerResponse) => {
     if (stopping) res.setHeader('Connection', 'close');
     pending.add(res);
-    res.on('close', () => pending.delete(res));
+    res.on('close', () => {
+      pending.delete(res);
+      // A response begun before SIGTERM leaves its connection open: closed here once the grace is over.
+      if (graceOver) server.closeIdleConnections();
+    });
   });
   server.listen(options.port);
   try {
@@ -79,24 +92,34 @@ export async function serve(
       'shutting down: no new connections, finishing in-flight requests',
     );
     for (const res of pending) if (!res.headersSent) res.setHeader('Connection', 'close');
+    // http's close() would also drop idle keep-alive connections at once, and with them a request
+    // already on its way: net's only stops listening. The idle ones go once the grace is over.
+    const drained = new Promise((resolve) => NetServer.prototype.close.call(server, resolve));
+    const grace = setTimeout(() => {
+      graceOver = true;
+      server.closeIdleConnections();
+    }, KEEP_ALIVE_GRACE_MS);
     // #endregion
     // #region shutdown-deadline
-    const force = setTimeout(() => {
-      logger.error(
-        { timeoutMs: options.shutdownTimeoutMs },
-        'requests still running at the deadline: closing them',
-      );
-      server.closeAllConnections();
-    }, options.shutdownTimeoutMs);
-    force.unref();
-    closing = new Promise<void>((resolve) => {
-      server.close(() => resolve());
-    })
-      .then(() => options.onClose?.())
-      .then(() => {
+    let force: NodeJS.Timeout | undefined;
+    const deadline = new Promise((resolve) => {
+      force = setTimeout(() => {
+        logger.error(
+          { timeoutMs: options.shutdownTimeoutMs },
+          'requests still running at the deadline: closing them',
+        );
+        server.closeAllConnections();
+        resolve(undefined);
+      }, options.shutdownTimeoutMs);
+    });
+    // At the deadline the process moves on whatever is still open; onClose has a bound of its own.
+    closing = Promise.race([drained, deadline])
+      .finally(() => {
         clearTimeout(force);
-        logger.info('shutdown complete');
-      });
+        clearTimeout(grace);
+      })
+      .then(() => options.onClose?.())
+      .then(() => logger.info('shutdown complete'));
     return closing;
   };
   // #endregion
@@ -104,13 +127,16 @@ export async function serve(
   return { server, port, shutdown };
 }
 
-/** Wires SIGTERM (the platform) and SIGINT (Ctrl-C) to a clean shutdown and a zero exit code. */
+/**
+ * Wires SIGTERM (the platform) and SIGINT (Ctrl-C) to a clean shutdown and a zero exit code; a shutdown
+ * that could not close everything still exits, with 1 and one line saying what was left open.
+ */
 export function exitOnSignals(running: RunningServer, logger: Logger): void {
   const onSignal = (signal: NodeJS.Signals) => {
     running.shutdown(signal).then(
       () => process.exit(0),
       (err: unknown) => {
-        logger.fatal({ err }, 'shutdown failed');
+        logger.fatal({ err }, `shutdown did not finish, exiting anyway: ${messageOf(err)}`);
         process.exit(1);
       },
     );
@@ -118,3 +144,5 @@ export function exitOnSignals(running: RunningServer, logger: Logger): void {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 }
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
