@@ -76,7 +76,7 @@ describe('postgres stand-in', { timeout: 60_000 }, () => {
 
   test(
     'serves PGlite with its data in <dataDir>/postgres, to a pg client',
-    { timeout: 20_000 },
+    { timeout: 60_000 },
     async () => {
       const first = await start();
       assert.match(first.url, POSTGRES_URL);
@@ -98,7 +98,7 @@ describe('postgres stand-in', { timeout: 60_000 }, () => {
 
   test(
     'a second start on the same data reuses that server, and its stop leaves it running',
-    { timeout: 20_000 },
+    { timeout: 60_000 },
     async () => {
       const [first] = started;
       assert.ok(first, 'the server of the test before');
@@ -117,7 +117,7 @@ describe('postgres stand-in', { timeout: 60_000 }, () => {
 
   test(
     'a state file of a process that has died is replaced, and the data is still there',
-    { timeout: 20_000 },
+    { timeout: 60_000 },
     async () => {
       const port = await freePort();
       const stale = { pid: deadPid(), port, url: `postgres://postgres@127.0.0.1:${port}/postgres` };
@@ -133,7 +133,7 @@ describe('postgres stand-in', { timeout: 60_000 }, () => {
 
   test(
     'a live process that does not answer is left alone, with what to do',
-    { timeout: 20_000 },
+    { timeout: 60_000 },
     async () => {
       const port = await freePort();
       const text = JSON.stringify({
@@ -167,7 +167,7 @@ describe('npm run dev with the postgres stand-in', { timeout: 90_000 }, () => {
       const dataDir = mkdtempSync(path.join(tmpdir(), 'dev-foreign-'));
       const env = launcherEnv({ DEV_DATA_DIR: dataDir, DATABASE_URL: '' });
       const node = (args: string[]) =>
-        spawnSync(process.execPath, args, { cwd: root, env, encoding: 'utf8', timeout: 30_000 });
+        spawnSync(process.execPath, args, { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
       const setUp = node([
         'scripts/dev.ts',
         'run',
@@ -216,7 +216,7 @@ describe('npm run dev with the postgres stand-in', { timeout: 90_000 }, () => {
 
   test(
     'serves the app on PORT, reports its start time, and Ctrl-C stops every process with 0',
-    { timeout: 30_000 },
+    { timeout: 60_000 },
     async () => {
       const port = await freePort();
       const name = `Dev Launcher Test ${port}`;
@@ -257,7 +257,7 @@ describe('npm run dev with the postgres stand-in', { timeout: 90_000 }, () => {
 
   test(
     'the release phase and the processes share the stand-in database, which stops with the launcher',
-    { timeout: 30_000 },
+    { timeout: 60_000 },
     async () => {
       const launcher = runLauncher(path.join(root, 'test/fixtures/dev/postgres'), {
         DATABASE_URL: '',
@@ -378,7 +378,7 @@ describe('node scripts/dev.ts run with the postgres stand-in', { timeout: 60_000
 
   test(
     'with --only postgres, starts that stand-in alone, says so in one line, exits with the code and stops it',
-    { timeout: 20_000 },
+    { timeout: 60_000 },
     async () => {
       const launcher = runLauncher(
         fixture,
@@ -406,7 +406,7 @@ describe('node scripts/dev.ts run with the postgres stand-in', { timeout: 60_000
     },
   );
 
-  test('starts nothing for a DATABASE_URL that is set', { timeout: 20_000 }, async () => {
+  test('starts nothing for a DATABASE_URL that is set', { timeout: 60_000 }, async () => {
     const env = { DATABASE_URL: 'postgres://mine@127.0.0.1:1/mine' };
     const launcher = runLauncher(fixture, env, [
       'run',
@@ -487,7 +487,7 @@ describe('node scripts/dev.ts run with the postgres stand-in', { timeout: 60_000
 
   test(
     'a state file of npm run dev whose stand-ins answer no more is not used: the run starts its own',
-    { timeout: 20_000 },
+    { timeout: 60_000 },
     async () => {
       // As a launcher killed outright leaves it, its pid now another process's (this one's).
       const dataDir = mkdtempSync(path.join(tmpdir(), 'dev-stale-'));
@@ -520,7 +520,7 @@ describe('node scripts/dev.ts run with the postgres stand-in', { timeout: 60_000
 
   test(
     'runs dist/X.js as X.ts, output unprefixed, on the server another launcher started',
-    { timeout: 20_000 },
+    { timeout: 60_000 },
     async () => {
       const dataDir = mkdtempSync(path.join(tmpdir(), 'dev-run-'));
       const owner = await postgres.start({ root, dataDir, env: {} });

@@ -400,7 +400,7 @@ describe('Node version check', () => {
 
   test(
     'an npm script on an older Node stops with one line giving the same command on Node 24',
-    { timeout: 30_000 },
+    { timeout: 60_000 },
     () => {
       // typecheck is in every step; were the check to let it through, tsc would run and pass.
       const run = spawnSync('npm', ['run', '--silent', 'typecheck', '--', '--pretty', 'false'], {
@@ -424,7 +424,7 @@ describe('Node version check', () => {
 describe('npm run dev', { timeout: 90_000 }, () => {
   test(
     'serves web on PORT with the environment, reports its start time, and Ctrl-C stops every process with 0',
-    { timeout: 30_000 },
+    { timeout: 60_000 },
     async () => {
       const port = await freePort();
       const name = `Dev Launcher Test ${port}`;
@@ -498,7 +498,7 @@ describe('npm run dev', { timeout: 90_000 }, () => {
 
   test(
     'a failing release phase stops the launch with 1 before any process starts',
-    { timeout: 30_000 },
+    { timeout: 60_000 },
     async () => {
       const launcher = runLauncher(path.join(root, 'test/fixtures/dev/release-fails'), {
         PORT: '4999',
@@ -532,7 +532,7 @@ describe('npm run dev -- <process type>...', { timeout: 60_000 }, () => {
     return { code, output: launcher.output() };
   };
 
-  test('naming web starts web alone', { timeout: 20_000 }, async () => {
+  test('naming web starts web alone', { timeout: 60_000 }, async () => {
     const port = await freePort();
     const launcher = runLauncher(fixture, env(port), ['web']);
     await until(() => /^dev +\| ready in \d+ ms/m.test(launcher.output()), 'ready', launcher);
@@ -544,7 +544,7 @@ describe('npm run dev -- <process type>...', { timeout: 60_000 }, () => {
     assert.doesNotMatch(output, /^worker +\|/m, 'no worker output');
   });
 
-  test('without names, every process type starts', { timeout: 20_000 }, async () => {
+  test('without names, every process type starts', { timeout: 60_000 }, async () => {
     const port = await freePort();
     const launcher = runLauncher(fixture, env(port));
     await until(
@@ -562,7 +562,7 @@ describe('npm run dev -- <process type>...', { timeout: 60_000 }, () => {
 
   test(
     '--scale web=2 puts web.1 and web.2 behind PORT, taking requests in turn as dynos',
-    { timeout: 20_000 },
+    { timeout: 60_000 },
     async () => {
       const port = await freePort();
       const launcher = runLauncher(fixture, env(port), ['web', '--scale', 'web=2']);
@@ -651,7 +651,7 @@ describe('node scripts/dev.ts run', { timeout: 60_000 }, () => {
 
   test(
     'runs dist/X.js as X.ts, output unprefixed, says what it runs in two lines, and exits with its code',
-    { timeout: 20_000 },
+    { timeout: 60_000 },
     async () => {
       // URLs of its own, so that no stand-in starts and the output is the same at every step.
       const databaseUrl = 'postgres://mine@127.0.0.1:1/mine';

@@ -149,12 +149,12 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string, l
   }
 }
 
-/** Polls `condition` for up to `ms` (15 s), failing early with the output if the launcher exits meanwhile. */
+/** Polls `condition` for up to `ms` (30 s: PGlite alone takes some 10 s to start on a busy laptop), failing early with the output if the launcher exits meanwhile. */
 export async function until(
   condition: () => Promise<boolean> | boolean,
   what: string,
   l: Launcher,
-  ms = 15_000,
+  ms = 30_000,
 ) {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
@@ -165,12 +165,12 @@ export async function until(
   throw new Error(`${what}: not within ${ms / 1000} s. Output:\n${l.output()}`);
 }
 
-/** Waits until `url` answers 200 while the launcher runs (up to `ms`, 15 s), and returns the page. */
+/** Waits until `url` answers 200 while the launcher runs (up to `ms`, 30 s), and returns the page. */
 export async function pageFrom(
   url: string,
   launcher: Launcher,
   what: string,
-  ms = 15_000,
+  ms = 30_000,
 ): Promise<string> {
   let page = '';
   await until(
