@@ -92,6 +92,8 @@ export async function serve(
       'shutting down: no new connections, finishing in-flight requests',
     );
     for (const res of pending) if (!res.headersSent) res.setHeader('Connection', 'close');
+    // #endregion
+    // #region shutdown-timers
     // http's close() would also drop idle keep-alive connections at once, and with them a request
     // already on its way: net's only stops listening. The idle ones go once the grace is over.
     const drained = new Promise((resolve) => NetServer.prototype.close.call(server, resolve));
@@ -99,8 +101,6 @@ export async function serve(
       graceOver = true;
       server.closeIdleConnections();
     }, KEEP_ALIVE_GRACE_MS);
-    // #endregion
-    // #region shutdown-deadline
     let force: NodeJS.Timeout | undefined;
     const deadline = new Promise((resolve) => {
       force = setTimeout(() => {
@@ -112,6 +112,8 @@ export async function serve(
         resolve(undefined);
       }, options.shutdownTimeoutMs);
     });
+    // #endregion
+    // #region shutdown-deadline
     // At the deadline the process moves on whatever is still open; onClose has a bound of its own.
     closing = Promise.race([drained, deadline])
       .finally(() => {
