@@ -8,7 +8,7 @@ import { createOutboxRepo } from './email/outbox.repo.ts';
 import { BackingServices } from './platform/backing-services.ts';
 import { databaseConfig } from './platform/db.config.ts';
 import { openDatabase } from './platform/db.ts';
-import { createLogger } from './platform/logger.ts';
+import { createLogger, type Logger } from './platform/logger.ts';
 import { runEntryPoint } from './platform/startup.ts';
 
 await runEntryPoint('worker', async () => {
@@ -30,18 +30,30 @@ await runEntryPoint('worker', async () => {
 
   // #region loop
   const stop = new AbortController();
+  let inHand = 'the message in hand';
   const onSignal = (signal: NodeJS.Signals) => {
     if (stop.signal.aborted) return;
     logger.info({ signal }, 'stopping after the message in hand');
     stop.abort();
+    // A database or SMTP server that hangs must not keep the worker until SIGKILL; the message in
+    // hand, never committed, is delivered again later.
+    const ms = config.smtp.shutdownTimeoutMs;
+    setTimeout(() => exitAnyway(logger, `${inHand} did not finish within ${ms} ms`), ms).unref();
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
   logger.info({ pollMs: config.smtp.pollMs }, 'worker delivering email');
   await delivery.run(stop.signal);
+  inHand = 'closing the backing services';
   mailer.close();
-  await services.close();
+  await services.close().catch((err: Error) => exitAnyway(logger, err.message));
   logger.info('worker stopped');
   // #endregion
 });
+
+/** One line saying what was still open, then exit 1: the worker leaves before the platform kills it. */
+function exitAnyway(logger: Logger, what: string): never {
+  logger.fatal(`worker stopping: ${what}; exiting anyway`);
+  process.exit(1);
+}

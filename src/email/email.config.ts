@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { configPart, requiredInProduction, whenMissing, type Env } from '../config.ts';
 import { CAMPAIGN_NAME } from '../campaign/campaign.config.ts';
-import { PORT } from '../web/web.config.ts';
+import { PORT, SHUTDOWN_TIMEOUT_MS } from '../web/web.config.ts';
 
 // "Name <address>" or a bare address, on one line: a line break here would start a new header.
 const MAILBOX = /^(?:[^<>\r\n]+<([^<>\s@]+@[^<>\s@]+)>|([^<>\s@]+@[^<>\s@]+))$/;
@@ -34,7 +34,7 @@ function mailgunUrl(env: Env): string | undefined {
   return `smtp://${auth}${host}:${port ?? '587'}`;
 }
 
-/** The worker sends them: the SMTP server, the sender, and the retry policy. */
+/** The worker sends them: the SMTP server, the sender, the retry policy, and how long a SIGTERM waits. */
 export const smtpConfig = configPart({
   prepare: (env) => ({ SMTP_URL: mailgunUrl(env) }),
   variables: {
@@ -54,6 +54,7 @@ export const smtpConfig = configPart({
     MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(12),
     MAIL_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
     WORKER_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+    SHUTDOWN_TIMEOUT_MS,
   },
   settings(v, { production }) {
     const from = v.MAIL_FROM ?? `${v.CAMPAIGN_NAME} <no-reply@localhost>`;
@@ -68,6 +69,7 @@ export const smtpConfig = configPart({
       maxAttempts: v.MAIL_MAX_ATTEMPTS,
       retryBaseMs: v.MAIL_RETRY_BASE_MS,
       pollMs: v.WORKER_POLL_MS,
+      shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     };
   },
 });

@@ -3,6 +3,7 @@
 import cluster from 'node:cluster';
 import os from 'node:os';
 import type { RequestHandler } from 'express';
+import { CLOSE_TIMEOUT_MS } from './backing-services.ts';
 import type { SettingsOf } from '../config.ts';
 import type { clusterConfig } from './cluster.config.ts';
 import type { Logger } from './logger.ts';
@@ -12,6 +13,9 @@ export type ClusterSettings = SettingsOf<typeof clusterConfig>;
 // Workers that keep dying are broken, not unlucky: more than this many deaths in this time stop the dyno.
 const QUICK_DEATH_MS = 10_000;
 const QUICK_DEATHS_ALLOWED = 5;
+// A worker leaves by its deadline and the bound on closing its services; one still there after this
+// is stuck, and is killed so that the dyno still stops before the platform's SIGKILL.
+const STUCK_AFTER_MS = CLOSE_TIMEOUT_MS + 500;
 
 /**
  * Node sizes a process's heap to the memory it may use: on a 512 MB dyno, about 260 MB. Every worker
@@ -34,7 +38,8 @@ export function workerHeapFlags(
 /**
  * With more than one process wanted, the process that runs this becomes the primary: it forks the
  * workers, replaces one that crashes, and on SIGTERM or Ctrl-C waits for all of them to drain, then
- * exits 0. Resolves to true in the primary (which must not serve) and false in a worker or alone.
+ * exits 0 (1 when one had to be killed). Resolves to true in the primary (which must not serve) and
+ * false in a worker or alone.
  */
 export async function forkWorkers(settings: ClusterSettings, logger: Logger): Promise<boolean> {
   if (settings.processes <= 1 || cluster.isWorker) return false;
@@ -53,6 +58,15 @@ export async function forkWorkers(settings: ClusterSettings, logger: Logger): Pr
     stopping = true;
     logger.info({ reason }, 'stopping the web workers');
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    setTimeout(() => {
+      const stuck = Object.values(cluster.workers ?? {}).map((worker) => worker?.process.pid);
+      logger.error(
+        { workers: stuck },
+        'web workers still running after their deadline: killing them',
+      );
+      failed = true;
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+    }, settings.shutdownTimeoutMs + STUCK_AFTER_MS).unref();
     finish();
   };
   // The platform signals every process of the dyno; a terminal's Ctrl-C may come twice.

@@ -24,8 +24,9 @@ export interface ServeOptions {
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
   /**
-   * Closes what the app opened (database pools, queues) once the last request has finished, or at the
-   * deadline. It needs a bound of its own (BackingServices.close has one): the process exits when it settles.
+   * Closes what the app opened (database pools, queues) once the last request has finished, or at
+   * the deadline. It needs a bound of its own, as BackingServices.close has: the process exits once
+   * it settles.
    */
   onClose?: () => Promise<void>;
 }
@@ -62,7 +63,7 @@ export async function serve(
     pending.add(res);
     res.on('close', () => {
       pending.delete(res);
-      // A response begun before SIGTERM leaves its connection open: closed here once the grace is over.
+      // A response begun before SIGTERM leaves its connection open: closed here after the grace.
       if (graceOver) server.closeIdleConnections();
     });
   });

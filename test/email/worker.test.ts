@@ -1,6 +1,7 @@
 // Worker processes on a real SMTP server: two of them share a queue without sending anything twice,
-// one stopped with SIGTERM mid-batch loses nothing and repeats nothing when it starts again, and one
-// on a database not yet migrated says so once and delivers once it is.
+// one stopped with SIGTERM mid-batch loses nothing and repeats nothing when it starts again, one on a
+// database not yet migrated says so once and delivers once it is, and one whose database hangs still
+// stops by its deadline.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import knex, { type Knex } from 'knex';
@@ -10,6 +11,7 @@ import { migrateLatest } from '../../src/platform/migrator.ts';
 import { createTestDatabase, testDatabase } from '../support/db.ts';
 import { smtpSink } from '../support/mail.ts';
 import { start, withTimeout, type Child } from '../support/process.ts';
+import { startProxy, throughProxy } from '../support/tcp-proxy.ts';
 
 let db: Knex;
 let sink: SmtpSink;
@@ -129,6 +131,37 @@ describe('worker processes', { timeout: 120_000 }, () => {
       if (worker.process.exitCode === null) worker.process.kill('SIGKILL');
       await freshDb.destroy();
       await fresh.drop();
+    }
+  });
+
+  test('SIGTERM while the database hangs: the worker exits by its deadline, with 1 and one line saying what was still running', async () => {
+    const target = new URL(env.DATABASE_URL!);
+    const proxy = await startProxy({ host: target.hostname, port: Number(target.port) });
+    const worker = start(['src/worker.ts'], {
+      ...env,
+      DATABASE_URL: throughProxy(env.DATABASE_URL!, proxy),
+      SHUTDOWN_TIMEOUT_MS: '1000',
+      // The query itself would give up only long after the deadline.
+      DATABASE_QUERY_TIMEOUT_MS: '20000',
+    });
+    try {
+      await until('the worker to start', 15_000, () =>
+        /worker delivering email/.test(worker.output()),
+      );
+      proxy.hang();
+      await new Promise((r) => setTimeout(r, 300)); // polling every 20 ms, it is waiting on a query now
+      worker.process.kill('SIGTERM');
+      const { code } = await withTimeout(worker.exited, 5000, 'worker exit with the database hung');
+      assert.equal(code, 1, worker.output());
+      const fatal = worker
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"level":60'));
+      assert.equal(fatal.length, 1, worker.output());
+      assert.match(fatal[0]!, /the message in hand did not finish within 1000 ms; exiting anyway/);
+    } finally {
+      if (worker.process.exitCode === null) worker.process.kill('SIGKILL');
+      await proxy.close();
     }
   });
 

@@ -1,9 +1,11 @@
-// WEB_CONCURRENCY: one dyno runs several web processes on one port; SIGTERM drains them all.
+// WEB_CONCURRENCY: one dyno runs several web processes on one port; SIGTERM drains them all, answering
+// what their keep-alive connections carry, and a worker that cannot stop does not keep the dyno.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { workerHeapFlags } from '../../src/platform/cluster.ts';
 import { webTestEnv } from '../support/app.ts';
-import { startWeb } from '../support/process.ts';
+import { signalDuringLoad } from '../support/keep-alive.ts';
+import { startWeb, withTimeout } from '../support/process.ts';
 
 let env: Record<string, string>;
 before(async () => {
@@ -69,6 +71,46 @@ test('a worker that dies is replaced, and the dyno keeps serving', async () => {
   const after = new Set(await answeredBy(web.url, 8));
   assert.ok(![...after].includes(`local pid ${victim}`), 'the dead worker answers nothing');
   assert.equal(await web.stop(), 0);
+});
+
+test('WEB_CONCURRENCY=2: 50 keep-alive clients looping through a SIGTERM: none reset, no error, each told Connection: close, and exit 0', async () => {
+  const web = await startWeb({ ...env, WEB_CONCURRENCY: '2', LOG_LEVEL: 'warn' });
+  const counts = await signalDuringLoad(`${web.url}/`, () => web.child.process.kill('SIGTERM'));
+  const { resets, errors, toldToLeave, problems } = counts;
+  assert.deepEqual({ resets, errors }, { resets: 0, errors: 0 }, problems.join('\n'));
+  assert.equal(
+    toldToLeave,
+    50,
+    'every client was answered after the signal, with Connection: close',
+  );
+  assert.equal(await web.stop(), 0, web.child.output());
+});
+
+test('a worker that cannot stop is killed after its deadline, and the dyno still exits, with 1', async () => {
+  const web = await startWeb({ ...env, WEB_CONCURRENCY: '2', SHUTDOWN_TIMEOUT_MS: '1000' });
+  let frozen: number | undefined;
+  while (frozen === undefined) {
+    const [name] = await answeredBy(web.url, 1);
+    frozen = Number(name?.split(' pid ')[1]) || undefined;
+  }
+  // A stopped process takes no signal but SIGKILL: as a worker stuck in a loop would not drain.
+  process.kill(frozen, 'SIGSTOP');
+  try {
+    web.child.process.kill('SIGTERM');
+    const { code } = await withTimeout(web.child.exited, 8000, 'the dyno to exit');
+    assert.equal(code, 1, web.child.output());
+    assert.match(
+      web.child.output(),
+      /web workers still running after their deadline: killing them/,
+    );
+    assert.match(web.child.output(), new RegExp(`"workers":\\[[^\\]]*${frozen}`));
+  } finally {
+    try {
+      process.kill(frozen, 'SIGKILL');
+    } catch {
+      // Already gone, as it should be.
+    }
+  }
 });
 
 test('on a dyno, each worker gets its share of the heap; a limit of your own, or no dyno limit, is left alone', () => {
