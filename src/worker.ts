@@ -45,11 +45,11 @@ await runEntryPoint('worker', async () => {
 
   logger.info({ pollMs: config.smtp.pollMs }, 'worker delivering email');
   await delivery.run(stop.signal);
+  // #endregion
   inHand = 'closing the backing services';
   mailer.close();
   await services.close().catch((err: Error) => exitAnyway(logger, err.message));
   logger.info('worker stopped');
-  // #endregion
 });
 
 /** One line saying what was still open, then exit 1: the worker leaves before the platform kills it. */
