@@ -182,8 +182,8 @@ describe('SIGTERM', () => {
     assert.match(child.output(), /requests still running at the deadline: closing them/);
     assert.match(fatalLines(child).join('\n'), /could not close stuck service/);
   });
-
   // @step 2+
+
   test('a database that hangs (packets dropped): SIGTERM still ends within the deadline and the bound, with 1 and a line naming the database', async () => {
     const target = new URL(env.DATABASE_URL!);
     const proxy = await startProxy({ host: target.hostname, port: Number(target.port) });
