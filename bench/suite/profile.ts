@@ -127,10 +127,11 @@ export async function waitForFile(dir: string, ending: string): Promise<string> 
     const found = (await readdir(dir).catch(() => [] as string[])).find((name) =>
       name.endsWith(ending),
     );
-    // A snapshot is written in pieces: wait until its size holds still for a second.
+    // A snapshot is written in pieces: wait until its size holds still for a second. The file is
+    // made empty first, and may stay so for longer than that while V8 takes the snapshot.
     if (found) {
       const file = path.join(dir, found);
-      for (let size = -1; size !== (await stat(file)).size;) {
+      for (let size = -1; size <= 0 || size !== (await stat(file)).size;) {
         size = (await stat(file)).size;
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }

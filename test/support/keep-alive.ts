@@ -33,9 +33,16 @@ export interface KeepAliveLoad {
  * `clients` loops of GET `url`, each on a keep-alive connection of its own, until `stopAfterMs` has
  * passed or the server says `Connection: close` or refuses (a router would then go elsewhere).
  */
+export interface KeepAliveOptions {
+  clients?: number;
+  stopAfterMs?: number;
+  expected?: number;
+  headers?: Record<string, string>;
+}
+
 export function keepAliveLoad(
   url: string,
-  { clients = 50, stopAfterMs = 15_000, expected = 200 } = {},
+  { clients = 50, stopAfterMs = 15_000, expected = 200, headers = {} }: KeepAliveOptions = {},
 ): KeepAliveLoad {
   const counts: KeepAliveCounts = {
     answered: 0,
@@ -61,7 +68,7 @@ export function keepAliveLoad(
 
   const once = (agent: Agent) =>
     new Promise<'again' | 'stop'>((resolve) => {
-      const req = request(url, { agent }, (res) => {
+      const req = request(url, { agent, headers }, (res) => {
         res.resume();
         res.on('end', () => {
           if (res.statusCode === expected) counts.answered += 1;
@@ -116,9 +123,9 @@ export function keepAliveLoad(
 export async function signalDuringLoad(
   url: string,
   signal: () => void,
-  { clients = 50, settleMs = 300 } = {},
+  { settleMs = 300, ...options }: KeepAliveOptions & { settleMs?: number } = {},
 ): Promise<KeepAliveCounts> {
-  const load = keepAliveLoad(url, { clients });
+  const load = keepAliveLoad(url, options);
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, 10_000, 'late')));
   const ready = await Promise.race([load.established, late]);
