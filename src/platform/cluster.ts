@@ -74,7 +74,12 @@ export async function forkWorkers(settings: ClusterSettings, logger: Logger): Pr
   process.on('SIGINT', () => stop('SIGINT'));
 
   cluster.on('exit', (worker, code, signal) => {
-    if (stopping) return finish();
+    if (stopping) {
+      // One that could not close everything said what was left open; the dyno's exit says so too.
+      // (One still starting dies of the signal itself, with no code, having dropped nothing.)
+      if (code !== null && code !== 0) failed = true;
+      return finish();
+    }
     if (!started) {
       // It printed why; the others would fail the same way.
       failed = true;
