@@ -2,8 +2,8 @@
 // commands (`node scripts/dev.ts run`, npm run migrate) to use rather than start others of their own.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import path from 'node:path';
+import { connects } from './ready.ts';
 import { standInEnv, type RunningStandIn } from './stand-ins.ts';
 
 export interface DevStandIn {
@@ -98,14 +98,5 @@ export async function answering(standIn: DevStandIn, timeoutMs = 1000): Promise<
     return false;
   }
   if (!host || !port) return false;
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: timeoutMs });
-    const done = (answer: boolean) => {
-      socket.destroy();
-      resolve(answer);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
+  return connects(host, port, timeoutMs);
 }

@@ -1,6 +1,6 @@
 // Network checks around the web process: is its port free before it starts, and when does it answer.
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A port that nothing listens on, tried on all interfaces, the way the app and the launcher listen. */
@@ -50,4 +50,18 @@ export async function firstAnswer(url: string, options: WaitOptions): Promise<nu
     }
   }
   return undefined;
+}
+
+/** Whether something accepts a TCP connection at `host`:`port` within `timeoutMs`. */
+export function connects(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    const done = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
 }

@@ -1,8 +1,8 @@
 // One local server per data folder, shared by every launcher: a state file names the process serving it.
 import { randomUUID } from 'node:crypto';
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { connects } from './ready.ts';
 
 /*
  * The protocol, for a state file such as .data/postgres.json:
@@ -105,16 +105,7 @@ export async function accepts(url: string, port: number, timeoutMs = 1000): Prom
   } catch {
     // Not a URL: try the loopback address.
   }
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: timeoutMs });
-    const done = (answer: boolean) => {
-      socket.destroy();
-      resolve(answer);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
+  return connects(host, port, timeoutMs);
 }
 
 /** Writes the whole file under a temporary name first, so that readers never see it half written. */
