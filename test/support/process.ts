@@ -29,8 +29,8 @@ export function start(args: string[], env: Record<string, string>): Child {
   return { process: child, output: () => output, exited };
 }
 
-/** Polls `url` until it answers, failing after `timeoutMs` with the child's output for context. */
-export async function waitForHttp(url: string, child: Child, timeoutMs = 10_000): Promise<void> {
+/** Polls `url` until it answers, failing after `timeoutMs` (30 s: a loaded machine starts the whole stack slowly) with the child's output. */
+export async function waitForHttp(url: string, child: Child, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.process.exitCode !== null)
