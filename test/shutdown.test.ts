@@ -81,7 +81,7 @@ describe('SIGTERM', () => {
 
     assert.equal(await accepts(port), false, 'no new connections after SIGTERM');
     assert.deepEqual(await inFlight, { status: 200, body: 'finished' });
-    const { code } = await withTimeout(child.exited, 5000, 'exit after SIGTERM');
+    const { code } = await withTimeout(child.exited, 15_000, 'exit after SIGTERM');
     assert.equal(code, 0, child.output());
     assert.match(child.output(), /shutdown complete/);
   });
@@ -100,7 +100,7 @@ describe('SIGTERM', () => {
     );
     await new Promise((r) => setTimeout(r, 200));
     child.process.kill('SIGTERM');
-    const { code } = await withTimeout(child.exited, 5000, 'exit after the deadline');
+    const { code } = await withTimeout(child.exited, 15_000, 'exit after the deadline');
     assert.equal(code, 0);
     assert.equal(await inFlight, 'cut off');
     assert.match(child.output(), /requests still running at the deadline/);
@@ -146,7 +146,7 @@ describe('SIGTERM', () => {
       closedAfter >= KEEP_ALIVE_GRACE_MS - 100,
       `closed after ${Math.round(closedAfter)} ms`,
     );
-    assert.equal((await withTimeout(child.exited, 5000, 'exit after SIGTERM')).code, 0);
+    assert.equal((await withTimeout(child.exited, 15_000, 'exit after SIGTERM')).code, 0);
     talker.destroy();
     silent.destroy();
   });
@@ -155,7 +155,7 @@ describe('SIGTERM', () => {
     const { child } = await startFixture({ FIXTURE_STUCK_CLOSE: '1' });
     child.process.kill('SIGTERM');
     // SHUTDOWN_TIMEOUT_MS is 25 s here: closing has a bound of its own, and nothing else waits.
-    const { code } = await withTimeout(child.exited, 6000, 'exit with a stuck service');
+    const { code } = await withTimeout(child.exited, 15_000, 'exit with a stuck service');
     assert.equal(code, 1);
     const fatal = fatalLines(child);
     assert.equal(fatal.length, 1, child.output());
@@ -176,7 +176,7 @@ describe('SIGTERM', () => {
     );
     await sleep(200);
     child.process.kill('SIGTERM');
-    const { code } = await withTimeout(child.exited, 7000, 'exit after the deadline');
+    const { code } = await withTimeout(child.exited, 15_000, 'exit after the deadline');
     assert.equal(code, 1);
     assert.equal(await inFlight, 'cut off');
     assert.match(child.output(), /requests still running at the deadline: closing them/);
@@ -202,7 +202,7 @@ describe('SIGTERM', () => {
       );
       await sleep(200);
       child.process.kill('SIGTERM');
-      const { code } = await withTimeout(child.exited, 7000, 'exit with the database hung');
+      const { code } = await withTimeout(child.exited, 15_000, 'exit with the database hung');
       assert.equal(code, 1, child.output());
       assert.equal(await inFlight, 'cut off');
       assert.match(
@@ -222,7 +222,7 @@ describe('the web entry point', () => {
     const first = start(['src/server.ts'], { ...env, PORT: String(port) });
     await waitForHttp(`http://127.0.0.1:${port}/healthz`, first);
     const second = start(['src/server.ts'], { ...env, PORT: String(port) });
-    const { code } = await withTimeout(second.exited, 5000, 'exit on a taken port');
+    const { code } = await withTimeout(second.exited, 15_000, 'exit on a taken port');
     first.process.kill('SIGTERM');
     await first.exited;
     assert.equal(code, 1);
@@ -244,7 +244,7 @@ describe('the web entry point', () => {
     const page = await (await fetch(`http://127.0.0.1:${port}/`)).text();
     assert.match(page, /Entry Test/);
     child.process.kill('SIGTERM');
-    assert.equal((await withTimeout(child.exited, 5000, 'exit')).code, 0);
+    assert.equal((await withTimeout(child.exited, 15_000, 'exit')).code, 0);
     // Logs are JSON lines on stdout: every line parses.
     const lines = child.output().trim().split('\n');
     for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), line);
@@ -256,7 +256,7 @@ describe('the web entry point', () => {
       PORT: 'eighty',
       CAMPAIGN_ENDS_AT: 'next friday',
     });
-    const { code } = await withTimeout(child.exited, 5000, 'exit on bad config');
+    const { code } = await withTimeout(child.exited, 15_000, 'exit on bad config');
     assert.equal(code, 1);
     assert.match(child.output(), /PORT: .*"eighty"/);
     assert.match(child.output(), /CAMPAIGN_ENDS_AT: expected an ISO 8601 date/);

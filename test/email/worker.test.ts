@@ -151,7 +151,11 @@ describe('worker processes', { timeout: 120_000 }, () => {
       proxy.hang();
       await new Promise((r) => setTimeout(r, 300)); // polling every 20 ms, it is waiting on a query now
       worker.process.kill('SIGTERM');
-      const { code } = await withTimeout(worker.exited, 5000, 'worker exit with the database hung');
+      const { code } = await withTimeout(
+        worker.exited,
+        15_000,
+        'worker exit with the database hung',
+      );
       assert.equal(code, 1, worker.output());
       const fatal = worker
         .output()

@@ -97,7 +97,7 @@ test('a worker that cannot stop is killed after its deadline, and the dyno still
   process.kill(frozen, 'SIGSTOP');
   try {
     web.child.process.kill('SIGTERM');
-    const { code } = await withTimeout(web.child.exited, 8000, 'the dyno to exit');
+    const { code } = await withTimeout(web.child.exited, 15_000, 'the dyno to exit');
     assert.equal(code, 1, web.child.output());
     assert.match(
       web.child.output(),
