@@ -1,8 +1,7 @@
 // The dev launcher (npm run dev): Procfile, command mapping, environment, stand-ins, and real runs.
 // What needs Postgres (the postgres stand-in, and runs that start it) is in dev-postgres.test.ts.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -806,20 +805,6 @@ describe('what a launcher starts ends with it', { timeout: 90_000 }, () => {
       assert.deepEqual(folders.filter(existsSync), [], "redis-server's folder is gone too");
     },
   );
-
-  test('a test file killed with SIGKILL: the process it started is gone within 5 s', async () => {
-    const file = spawn(process.execPath, [path.join(root, 'test/fixtures/starts-a-child.ts')], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const [line] = (await once(file.stdout, 'data')) as [Buffer];
-    const pid = Number(line.toString().trim());
-    const alive = () => existsSync(`/proc/${pid}`);
-    assert.ok(alive(), `the child ${pid} runs`);
-    file.kill('SIGKILL');
-    const deadline = Date.now() + 5_000;
-    while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    assert.equal(alive(), false, `the child ${pid} outlived the file that started it`);
-  });
 });
 
 describe('a stand-in that fails while npm run dev runs', { timeout: 90_000 }, () => {

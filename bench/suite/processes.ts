@@ -1,7 +1,6 @@
 // The servers under test run in processes of their own, so that the load generator (this process)
 // and the server compete for the cores the way a client and a dyno would not share them on Heroku.
-import { execFile } from 'node:child_process';
-import { spawnTied } from '../../scripts/dev/tied.ts';
+import { spawn, execFile } from 'node:child_process';
 import { mkdir, open, readFile, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { request } from 'node:http';
@@ -70,8 +69,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
         ],
       ]
     : [process.execPath, [...options.argv]];
-  // Tied: a bench killed with SIGKILL leaves no server behind; the exit handler covers the rest.
-  const child = spawnTied(command, args, {
+  const child = spawn(command, args, {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', ...options.env, PORT: String(port) },
     stdio: ['ignore', log.fd, log.fd],

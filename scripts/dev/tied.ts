@@ -28,8 +28,7 @@ const TIE =
   `t=$$; [ "$1" = group ] && t=-$$; d=$2; shift 2; ` +
   `/bin/sh -c '${WATCHDOG}' "$t" "$d" </dev/null >/dev/null 2>&1 & exec "$@" 3<&-`;
 
-/** As spawn takes each of them; a number is a file descriptor of this process, a log file's say. */
-type Stdio = StdioNull | StdioPipe | 'inherit' | number;
+type Stdio = StdioNull | StdioPipe | 'inherit';
 
 export interface TiedOptions extends Omit<SpawnOptions, 'stdio'> {
   /** stdin, stdout and stderr, as spawn takes them. */

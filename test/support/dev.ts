@@ -3,7 +3,7 @@
 // Each launcher gets a marker in its environment, which every process it starts inherits, so a test can
 // tell whether any of them outlived the launcher. Whatever a test file's launchers leave behind is killed,
 // and their temporary folders removed, when that file ends.
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +12,6 @@ import path from 'node:path';
 import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { spawnTied } from '../../scripts/dev/tied.ts';
 
 /** The repository, where scripts/dev.ts and the test fixtures are. */
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -60,8 +59,7 @@ export function runLauncher(
     temporaryDirs.push(dataDir);
   }
   const childEnv = launcherEnv({ ...env, DEV_DATA_DIR: dataDir, DEV_TEST_MARKER: marker });
-  // Tied: a test file that dies takes its launcher with it, and the launcher its processes.
-  const child = spawnTied(process.execPath, [path.join(root, 'scripts/dev.ts'), ...args], {
+  const child = spawn(process.execPath, [path.join(root, 'scripts/dev.ts'), ...args], {
     cwd,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -69,11 +67,11 @@ export function runLauncher(
   let output = '';
   let stdout = '';
   let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     output += chunk.toString();
     stdout += chunk.toString();
   });
-  child.stderr?.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     output += chunk.toString();
     stderr += chunk.toString();
   });

@@ -1,8 +1,7 @@
 // Runs an entry point as a real child process: a free port, its output collected, a bounded wait for exit.
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { freePort } from '../../scripts/dev/ready.ts';
-import { spawnTied } from '../../scripts/dev/tied.ts';
 import { onCleanup } from './cleanup.ts';
 
 export { freePort };
@@ -13,15 +12,14 @@ export interface Child {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `node args…`; it ends with this test file however the file ends, SIGKILL included. */
 export function start(args: string[], env: Record<string, string>): Child {
-  const child = spawnTied(process.execPath, args, {
+  const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = once(child, 'exit').then(([code, signal]) => ({
     code: code as number | null,
     signal: signal as NodeJS.Signals | null,
