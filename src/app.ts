@@ -4,18 +4,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import type {
+  AppModules,
+  ContentSources,
+  Extensions,
+  MiddlewarePlace,
+  PageSections,
+} from './app-module.ts';
 import type { Deps } from './deps.ts';
-import { modules, type AppModule, type ContentSources } from './modules.ts';
+import { modules } from './modules.ts';
 import { badRequest } from './platform/http-errors.ts';
 import { requestLogger } from './web/request-log.ts';
 import { errorHandler, notFoundHandler } from './web/errors.ts';
-// @step 2+
-import { accountMenu } from './accounts/account-menu.ts';
-import { sessions } from './platform/session.ts';
-import { csrfProtection } from './web/csrf.ts';
-import { formBody } from './web/forms.ts';
-// @end
-import { servedBy } from './platform/cluster.ts'; // @step 5+
 
 const require = createRequire(import.meta.url);
 // The CSS framework ships inside node_modules, so the site works offline and needs no CDN.
@@ -26,7 +26,7 @@ const compiled = path.basename(path.dirname(here)) === 'dist';
 const publicDir = path.resolve(here, compiled ? '../../public' : '../public');
 
 /** helmet's policy, opened to exactly the origins the modules name (a bucket, say) and no more. */
-function contentSecurity(deps: Deps, appModules: Readonly<Record<string, AppModule>>) {
+function contentSecurity(deps: Deps, appModules: AppModules) {
   const sources: Required<ContentSources> = { formAction: [], connectSrc: [], imgSrc: [] };
   for (const module of Object.values(appModules)) {
     const own = module.contentSources?.(deps) ?? {};
@@ -43,34 +43,42 @@ function contentSecurity(deps: Deps, appModules: Readonly<Record<string, AppModu
   };
 }
 
-export function createApp(
-  deps: Deps,
-  appModules: Readonly<Record<string, AppModule>> = modules,
-): Express {
+/** What each module offers the others, gathered once: the sections of each page, in module order. */
+function extensionsOf(deps: Deps, appModules: AppModules): Extensions {
+  const offered = Object.values(appModules).map((module) => module.sections?.(deps) ?? {});
+  return {
+    sections: (page: keyof PageSections) => offered.flatMap((own) => own[page] ?? []),
+  };
+}
+
+export function createApp(deps: Deps, appModules: AppModules = modules): Express {
   const app = express();
+  const middleware = Object.values(appModules).map((module) => module.middleware?.(deps) ?? {});
+  const mount = (place: MiddlewarePlace) => {
+    for (const own of middleware) for (const handler of own[place] ?? []) app.use(handler);
+  };
   app.disable('x-powered-by');
   // Heroku's router ends TLS and forwards the request: trust its one hop for the client's IP and protocol.
   app.set('trust proxy', 1);
+  mount('first');
   app.use(requestLogger(deps.logger));
-  app.use(servedBy(deps.config.dyno)); // @step 5+
-  app.use((req, res, next) => {
+  app.use(function sitePath(req, res, next) {
     res.locals.siteName = deps.config.campaign.name;
     // "*" (OPTIONS *), "host:443" (CONNECT) and "http://host/" (proxies) name no page of this site.
     if (!req.url.startsWith('/')) throw badRequest('This server only answers requests for a path.');
     next();
   });
+  mount('early');
   app.use(helmet({ contentSecurityPolicy: { directives: contentSecurity(deps, appModules) } }));
   app.use('/assets/pico', express.static(picoDir, { maxAge: '1d' }));
   app.use('/assets', express.static(publicDir, { maxAge: '1h' }));
-  // @step 2+
-  app.use(formBody);
-  app.use(sessions(deps.config.session, deps.sessionStore));
-  app.use(csrfProtection(deps.config.session));
-  app.use(accountMenu);
-  // @end
+  mount('page');
 
   // #region modules
-  for (const module of Object.values(appModules)) app.use(module.routes(deps));
+  const extensions = extensionsOf(deps, appModules);
+  for (const module of Object.values(appModules)) {
+    if (module.routes) app.use(module.routes(deps, extensions));
+  }
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.services));

@@ -1,7 +1,11 @@
 // Sign up, log in, log out and "my page".
 import { Router, type Request, type Response } from 'express';
-import type { AppModule } from '../modules.ts';
+import type { AppModule } from '../app-module.ts';
+import { sessions } from '../platform/session.ts';
+import { csrfProtection } from '../web/csrf.ts';
+import { formBody } from '../web/forms.ts';
 import { page } from '../web/layout.ts';
+import { accountMenu } from './account-menu.ts';
 import {
   destroySession,
   dropSession,
@@ -13,14 +17,7 @@ import {
 import { createUsersRepo, type User } from './accounts.repo.ts';
 import { loginSchema, parseForm, signupSchema } from './accounts.schema.ts';
 import { createAccounts } from './accounts.service.ts';
-import {
-  loginView,
-  myPageView,
-  signupView,
-  type FormState,
-  type MyPageSection,
-} from './accounts.views.ts';
-import { photoSection } from '../uploads/photos.routes.ts'; // @step 4+
+import { loginView, myPageView, signupView, type FormState } from './accounts.views.ts';
 // @step 5+
 import {
   accountKey,
@@ -37,14 +34,22 @@ const ACCOUNT_READY =
   'Your account is ready, but logging in is not available for a moment. Please log in here in a minute.';
 
 export const accountsModule: AppModule = {
-  routes(deps) {
+  // What every page needs once there are accounts: forms, the session, CSRF tokens, the header's menu.
+  middleware: (deps) => ({
+    page: [
+      formBody,
+      sessions(deps.config.session, deps.sessionStore),
+      csrfProtection(deps.config.session),
+      accountMenu,
+    ],
+  }),
+
+  routes(deps, extensions) {
     const router = Router();
     const users = createUsersRepo(deps.db);
     const accounts = createAccounts(deps, users);
-    // What other features show on "my page", in order.
-    const myPageSections: Record<string, MyPageSection> = {
-      photo: photoSection(deps), // @step 4+
-    };
+    // What other modules show on "my page", in module order.
+    const myPageSections = extensions.sections('myPage');
 
     const show = (
       req: Request,
@@ -135,9 +140,7 @@ export const accountsModule: AppModule = {
       const id = userOf(req)?.id;
       const user = id ? await users.findById(id) : undefined;
       if (!user) return res.redirect(303, '/login');
-      const sections = await Promise.all(
-        Object.values(myPageSections).map((section) => section(req, user)),
-      );
+      const sections = await Promise.all(myPageSections.map((section) => section(req)));
       res.send(page(res.locals, 'My page', myPageView(user, sections)));
     });
 

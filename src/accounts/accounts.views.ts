@@ -1,5 +1,4 @@
 // Pages of the accounts feature: sign up, log in, and the participant's own page.
-import type { Request } from 'express';
 import { html, type SafeHtml } from '../platform/html.ts';
 import { csrfField, field } from '../web/forms.ts';
 import type { User } from './accounts.repo.ts';
@@ -45,9 +44,6 @@ export function loginView({ csrfToken, values = {}, errors = {}, message }: Form
 }
 
 const joined = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' });
-
-/** What another feature shows on "my page", below the account's details. */
-export type MyPageSection = (req: Request, user: User) => Promise<SafeHtml>;
 
 export function myPageView(user: User, sections: readonly SafeHtml[] = []): SafeHtml {
   return html`<article class="narrow">

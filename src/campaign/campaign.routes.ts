@@ -1,6 +1,6 @@
 // GET /: the campaign landing page, rendered on the server.
 import { Router } from 'express';
-import type { AppModule } from '../modules.ts';
+import type { AppModule } from '../app-module.ts';
 import { page } from '../web/layout.ts';
 import { campaignPhase } from './campaign.ts';
 import { landingView } from './campaign.views.ts';

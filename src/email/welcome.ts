@@ -1,16 +1,24 @@
 // The welcome email a new participant receives, in HTML and plain text.
 import type { Knex } from 'knex';
-import type { WebConfig } from '../deps.ts';
+import type { CampaignWindow } from '../campaign/campaign.ts';
+import type { SettingsOf } from '../config.ts';
 import { html } from '../platform/html.ts';
+import type { emailConfig } from './email.config.ts';
 import { createOutboxRepo, type OutgoingEmail } from './outbox.repo.ts';
+
+/** What the email needs to know besides the participant: any process that loads these parts has it. */
+export interface WelcomeSettings {
+  campaign: Pick<CampaignWindow, 'name' | 'endsAt'>;
+  email: Pick<SettingsOf<typeof emailConfig>, 'publicUrl'>;
+}
 
 const day = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' });
 
 export function welcomeEmail(
-  config: Pick<WebConfig, 'campaign' | 'email'>,
+  settings: WelcomeSettings,
   user: { email: string; displayName: string },
 ): OutgoingEmail {
-  const { campaign, email } = config;
+  const { campaign, email } = settings;
   const link = `${email.publicUrl}/`;
   const until = day.format(campaign.endsAt);
   const text = [
@@ -44,9 +52,9 @@ export function welcomeEmail(
 /** Queues the welcome email in the signup's transaction: it exists exactly when the account does. */
 export async function queueWelcomeEmail(
   trx: Knex.Transaction,
-  config: Pick<WebConfig, 'campaign' | 'email'>,
+  settings: WelcomeSettings,
   user: { email: string; displayName: string },
 ): Promise<void> {
-  await createOutboxRepo().enqueue(trx, welcomeEmail(config, user));
+  await createOutboxRepo().enqueue(trx, welcomeEmail(settings, user));
 }
 // #endregion

@@ -1,7 +1,7 @@
 // GET /healthz: whether each backing service answers, for the platform and uptime monitors. The
 // public answer says up or down; why a service is down goes to the log.
 import { Router } from 'express';
-import type { AppModule } from '../modules.ts';
+import type { AppModule } from '../app-module.ts';
 
 export const healthModule: AppModule = {
   routes(deps) {

@@ -3,6 +3,7 @@
 import cluster from 'node:cluster';
 import os from 'node:os';
 import type { RequestHandler } from 'express';
+import type { AppModule } from '../app-module.ts';
 import { CLOSE_TIMEOUT_MS } from './backing-services.ts';
 import type { SettingsOf } from '../config.ts';
 import type { clusterConfig } from './cluster.config.ts';
@@ -122,8 +123,13 @@ export async function forkWorkers(settings: ClusterSettings, logger: Logger): Pr
 /** Says which dyno and process answered: scale-out, seen from the browser's network panel. */
 export function servedBy(dyno: string | undefined): RequestHandler {
   const value = `${dyno ?? 'local'} pid ${process.pid}`;
-  return (_req, res, next) => {
+  return function servedBy(_req, res, next) {
     res.set('X-Served-By', value);
     next();
   };
 }
+
+/** The header on every answer, from the first middleware on, so that even a refused request shows it. */
+export const clusterModule: AppModule = {
+  middleware: (deps) => ({ first: [servedBy(deps.config.dyno)] }),
+};

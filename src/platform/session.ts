@@ -70,7 +70,7 @@ export function sessions(config: SessionSettings, store: Store): RequestHandler 
   // #region outage
   // When the store cannot load a session, the request goes on without one: a page that needs no
   // session (the landing page) still answers; one that does gets the store's error, so a 503.
-  return (req, res, next) => {
+  return function session(req, res, next) {
     if (nothingToLoad(req)) return next();
     tellPlainHttp(req);
     load(req, res, (err?: unknown) => {

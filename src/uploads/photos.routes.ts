@@ -1,9 +1,8 @@
 // Profile photos: signing an upload, confirming it (from the page's script, or from S3's redirect after
 // a plain form), and the photo section of "my page".
 import { Router, type Request } from 'express';
-import type { MyPageSection } from '../accounts/accounts.views.ts';
+import type { AppModule } from '../app-module.ts';
 import type { Deps } from '../deps.ts';
-import type { AppModule } from '../modules.ts';
 import { HttpError } from '../platform/http-errors.ts';
 import { userOf } from '../platform/session.ts';
 import { page } from '../web/layout.ts';
@@ -38,6 +37,12 @@ export const photosModule: AppModule = {
     imgSrc: [deps.config.s3.origin],
   }),
   // #endregion
+
+  // The photo section of "my page": one read, nothing signed.
+  sections(deps) {
+    const photos = photosOf(deps);
+    return { myPage: async (req) => photoSectionView(await photos.photoOf(uploaderOf(req))) };
+  },
 
   routes(deps) {
     const router = Router();
@@ -87,9 +92,3 @@ export const photosModule: AppModule = {
     return router;
   },
 };
-
-/** The photo section of "my page": one read, nothing signed. */
-export function photoSection(deps: Deps): MyPageSection {
-  const photos = photosOf(deps);
-  return async (_req, user) => photoSectionView(await photos.photoOf(user.id));
-}

@@ -62,7 +62,7 @@ export function csrfProtection(config: SessionSettings): RequestHandler {
   };
 
   // #region check
-  return (req, res, next) => {
+  return function csrfProtection(req, res, next) {
     let token: string | undefined;
     req.csrfToken = () => (token ??= issue(req, res));
     if (SAFE_METHODS.has(req.method)) return next();

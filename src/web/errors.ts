@@ -24,7 +24,7 @@ const TITLES: Record<number, string> = {
 
 /** Answers every error; an outage of a backing service becomes a 503 with a sentence to act on. */
 export function errorHandler(services: BackingServices): ErrorRequestHandler {
-  return (thrown: unknown, req, res, next) => {
+  return function errorHandler(thrown: unknown, req, res, next) {
     const outage = services.outage(thrown);
     const err = outage === undefined ? thrown : serviceUnavailable(outage, thrown);
     const status = statusOf(err);
