@@ -48,7 +48,7 @@ describe('the middleware order', () => {
     const seen: string[] = [];
     const probe =
       (label: string): RequestHandler =>
-      (req, res, next) => {
+      (req, _res, next) => {
         // What a place promises: `first` comes before the request log, `early` after it.
         seen.push(`${label}${req.log ? ' (logged)' : ''}`);
         next();
