@@ -69,11 +69,9 @@ export function createApp(
   app.use(accountMenu);
   // @end
 
-  // #region modules
   for (const module of Object.values(appModules)) app.use(module.routes(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.services));
-  // #endregion
   return app;
 }

@@ -40,7 +40,6 @@ export function welcomeEmail(
   };
 }
 
-// #region queue
 /** Queues the welcome email in the signup's transaction: it exists exactly when the account does. */
 export async function queueWelcomeEmail(
   trx: Knex.Transaction,
@@ -49,4 +48,3 @@ export async function queueWelcomeEmail(
 ): Promise<void> {
   await createOutboxRepo().enqueue(trx, welcomeEmail(config, user));
 }
-// #endregion
