@@ -74,7 +74,6 @@ export function createApp(deps: Deps, appModules: AppModules = modules): Express
   app.use('/assets', express.static(publicDir, { maxAge: '1h' }));
   mount('page');
 
-  // #region modules
   const extensions = extensionsOf(deps, appModules);
   for (const module of Object.values(appModules)) {
     if (module.routes) app.use(module.routes(deps, extensions));
@@ -82,6 +81,5 @@ export function createApp(deps: Deps, appModules: AppModules = modules): Express
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.services));
-  // #endregion
   return app;
 }

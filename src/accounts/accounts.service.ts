@@ -8,7 +8,6 @@ export type SignupResult = { ok: true; user: User } | { ok: false; reason: 'emai
 
 export function createAccounts(deps: Pick<Deps, 'db' | 'config'>, users: UsersRepo) {
   return {
-    // #region signup
     async signUp(input: {
       email: string;
       displayName: string;
@@ -23,7 +22,6 @@ export function createAccounts(deps: Pick<Deps, 'db' | 'config'>, users: UsersRe
         return { ok: true, user };
       });
     },
-    // #endregion
 
     /** The user for these credentials, or undefined; an unknown email costs the same time as a wrong password. */
     async logIn(email: string, password: string): Promise<User | undefined> {

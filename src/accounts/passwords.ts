@@ -66,7 +66,6 @@ function derive(password: string, salt: Buffer, params: { N: number; r: number; 
   );
 }
 
-// #region hash
 /** Returns a self-describing hash: `scrypt$N$r$p$salt$key`, so parameters can be raised later. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
@@ -74,7 +73,6 @@ export async function hashPassword(password: string): Promise<string> {
   const { N, r, p } = PARAMS;
   return ['scrypt', N, r, p, salt.toString('base64'), key.toString('base64')].join('$');
 }
-// #endregion
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, n, r, p, salt, key] = stored.split('$');

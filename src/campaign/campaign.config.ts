@@ -14,7 +14,6 @@ const instant = z
   })
   .transform((value) => new Date(value));
 
-// #region part
 export const campaignConfig = configPart({
   variables: {
     CAMPAIGN_NAME,
@@ -31,4 +30,3 @@ export const campaignConfig = configPart({
     return { name: v.CAMPAIGN_NAME, startsAt, endsAt };
   },
 });
-// #endregion

@@ -67,7 +67,6 @@ export function createDelivery(options: DeliveryOptions) {
     }
   }
 
-  // #region deliver
   async function claimAndSend(trx: Knex.Transaction): Promise<Outcome> {
     const message = await outbox.claimNext(trx);
     if (!message) return 'idle';
@@ -83,7 +82,6 @@ export function createDelivery(options: DeliveryOptions) {
     logger.info({ ...log, outcome: 'sent', ms }, 'email sent');
     return 'sent';
   }
-  // #endregion
 
   async function afterFailure(
     trx: Knex.Transaction,

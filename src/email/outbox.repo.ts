@@ -56,7 +56,6 @@ export function createOutboxRepo() {
       return String(row!.id);
     },
 
-    // #region claim
     /**
      * Locks the oldest due message for this transaction. SKIP LOCKED makes other workers pass over it
      * instead of waiting, so each message has one owner; the lock ends with the transaction.
@@ -71,7 +70,6 @@ export function createOutboxRepo() {
         .first();
       return row ? toMessage(row) : undefined;
     },
-    // #endregion
 
     async markSent(trx: Knex.Transaction, id: string): Promise<void> {
       await trx('email_outbox')

@@ -48,7 +48,6 @@ export function welcomeEmail(
   };
 }
 
-// #region queue
 /** Queues the welcome email in the signup's transaction: it exists exactly when the account does. */
 export async function queueWelcomeEmail(
   trx: Knex.Transaction,
@@ -57,4 +56,3 @@ export async function queueWelcomeEmail(
 ): Promise<void> {
   await createOutboxRepo().enqueue(trx, welcomeEmail(settings, user));
 }
-// #endregion

@@ -80,7 +80,25 @@ export async function serve(
   }
   const port = (server.address() as AddressInfo).port;
 
-  // #region shutdown
+  // http's close() would also drop idle keep-alive connections at once, and with them a request
+  // already on its way: net's only stops listening. The idle ones go once the grace is over.
+  const drain = async (timeoutMs: number): Promise<void> => {
+    const drained = new Promise((resolve) => NetServer.prototype.close.call(server, resolve));
+    const grace = setTimeout(() => {
+      graceOver = true;
+      server.closeIdleConnections();
+    }, KEEP_ALIVE_GRACE_MS);
+    const deadline = Promise.withResolvers<void>();
+    const force = setTimeout(() => {
+      logger.error({ timeoutMs }, 'requests still running at the deadline: closing them');
+      server.closeAllConnections();
+      deadline.resolve();
+    }, timeoutMs);
+    await Promise.race([drained, deadline.promise]);
+    clearTimeout(force);
+    clearTimeout(grace);
+  };
+
   let closing: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {
     if (closing) {
@@ -93,39 +111,12 @@ export async function serve(
       'shutting down: no new connections, finishing in-flight requests',
     );
     for (const res of pending) if (!res.headersSent) res.setHeader('Connection', 'close');
-    // #endregion
-    // #region shutdown-timers
-    // http's close() would also drop idle keep-alive connections at once, and with them a request
-    // already on its way: net's only stops listening. The idle ones go once the grace is over.
-    const drained = new Promise((resolve) => NetServer.prototype.close.call(server, resolve));
-    const grace = setTimeout(() => {
-      graceOver = true;
-      server.closeIdleConnections();
-    }, KEEP_ALIVE_GRACE_MS);
-    let force: NodeJS.Timeout | undefined;
-    const deadline = new Promise((resolve) => {
-      force = setTimeout(() => {
-        logger.error(
-          { timeoutMs: options.shutdownTimeoutMs },
-          'requests still running at the deadline: closing them',
-        );
-        server.closeAllConnections();
-        resolve(undefined);
-      }, options.shutdownTimeoutMs);
-    });
-    // #endregion
-    // #region shutdown-deadline
-    // At the deadline the process moves on whatever is still open; onClose has a bound of its own.
-    closing = Promise.race([drained, deadline])
-      .finally(() => {
-        clearTimeout(force);
-        clearTimeout(grace);
-      })
+    // At the deadline the process moves on, whatever is still open; onClose has a bound of its own.
+    closing = drain(options.shutdownTimeoutMs)
       .then(() => options.onClose?.())
       .then(() => logger.info('shutdown complete'));
     return closing;
   };
-  // #endregion
 
   return { server, port, shutdown };
 }

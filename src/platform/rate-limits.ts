@@ -83,7 +83,6 @@ export function createRateLimits(redis: Redis | undefined, settings: RedisSettin
     return limiter;
   };
   return {
-    // #region take
     async take(limit, key, { exempt = false } = {}) {
       try {
         const counted = await command(() => limiterOf(limit).consume(key));
@@ -98,7 +97,6 @@ export function createRateLimits(redis: Redis | undefined, settings: RedisSettin
         });
       }
     },
-    // #endregion
     async forgive(limit, key) {
       await command(() => limiterOf(limit).delete(key));
     },

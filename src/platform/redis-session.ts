@@ -4,7 +4,6 @@ import type { Store } from 'express-session';
 import { command, type Redis, type RedisSettings } from './redis.ts';
 import { createSessionStore } from './session.ts';
 
-// #region store
 /** Sessions in Redis when the process has one; else in its own memory (development without Redis). */
 export function sharedSessionStore(redis: Redis | undefined, settings: RedisSettings): Store {
   if (!redis) return createSessionStore();
@@ -15,7 +14,6 @@ export function sharedSessionStore(redis: Redis | undefined, settings: RedisSett
     disableTouch: true,
   });
 }
-// #endregion
 
 /** The commands connect-redis sends, each failing with a RedisUnavailableError during an outage. */
 function outagesNamed(redis: Redis) {

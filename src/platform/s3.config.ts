@@ -5,7 +5,6 @@ import { configPart, whenMissing, type Env } from '../config.ts';
 // S3's rules for a bucket name (dots are allowed there but break HTTPS to the bucket's own host name).
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
-// #region bucketeer
 /** The Bucketeer add-on sets its own four variables; they mean the same as ours. */
 const bucketeer = (env: Env): Env => ({
   S3_BUCKET: env.BUCKETEER_BUCKET_NAME,
@@ -13,7 +12,6 @@ const bucketeer = (env: Env): Env => ({
   AWS_ACCESS_KEY_ID: env.BUCKETEER_AWS_ACCESS_KEY_ID,
   AWS_SECRET_ACCESS_KEY: env.BUCKETEER_AWS_SECRET_ACCESS_KEY,
 });
-// #endregion
 
 const NOT_SET =
   'not set: `npm run dev` starts a local S3 server for you; on Heroku, add the Bucketeer add-on or set';
@@ -52,11 +50,9 @@ export const s3Config = configPart({
     credentials: { accessKeyId: v.AWS_ACCESS_KEY_ID, secretAccessKey: v.AWS_SECRET_ACCESS_KEY },
     /** An S3-compatible service instead of AWS: buckets are then paths under its address. */
     endpoint: v.S3_ENDPOINT?.replace(/\/+$/, ''),
-    // #region origin
     /** Where browsers send uploads and fetch photos: the one origin the pages' CSP opens. */
     origin: v.S3_ENDPOINT
       ? new URL(v.S3_ENDPOINT).origin
       : `https://${v.S3_BUCKET}.s3.${v.AWS_REGION}.amazonaws.com`,
-    // #endregion
   }),
 });

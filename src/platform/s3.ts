@@ -110,7 +110,6 @@ export function openBucket(settings: S3Settings, services: BackingServices): Buc
     requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000 },
   });
   const bucket = createBucket(client, settings.bucket);
-  // #region service
   services.add({
     name: 'storage',
     check: async () => {
@@ -126,7 +125,6 @@ export function openBucket(settings: S3Settings, services: BackingServices): Buc
       return Promise.resolve();
     },
   });
-  // #endregion
   return bucket;
 }
 
@@ -143,7 +141,6 @@ function createBucket(sdk: S3Client, name: string): Bucket {
   };
   return {
     name,
-    // #region presign-post
     async presignPost({ key, maxBytes, expiresInSeconds, contentType, redirectTo }) {
       const fields: Record<string, string> = {};
       const conditions: NonNullable<Parameters<typeof createPresignedPost>[1]['Conditions']> = [
@@ -160,15 +157,12 @@ function createBucket(sdk: S3Client, name: string): Bucket {
         Expires: expiresInSeconds,
       });
     },
-    // #endregion
-    // #region presign-get
     presignGet: (key, contentType, expiresInSeconds) =>
       getSignedUrl(
         sdk,
         new GetObjectCommand({ Bucket: name, Key: key, ResponseContentType: contentType }),
         { expiresIn: expiresInSeconds },
       ),
-    // #endregion
     async head(key) {
       try {
         const answer = await call(() =>

@@ -32,12 +32,10 @@ export const SESSION_COOKIE = 'sid';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 
-// #region store
 /** Sessions live in this process's memory: fine for one dyno, lost on restart, not shared between dynos. */
 export function createSessionStore(): Store {
   return new session.MemoryStore();
 }
-// #endregion
 
 export function sessions(config: SessionSettings, store: Store): RequestHandler {
   const load = session({

@@ -1,6 +1,7 @@
 // Uploads that were signed but never confirmed: their rows are closed and any object they left is
 // deleted. The bucket's lifecycle rule on pending/ does the same for objects alone; this also works
-// where no such rule can be set (the local server), and is what a scheduled job calls.
+// where no such rule can be set (the local server). It is meant for a scheduled job; until one exists,
+// nothing calls it but its tests.
 import { PHOTO_TYPES, type PhotoType } from './image-types.ts';
 import { createPhotosRepo, type Upload } from './photos.repo.ts';
 import { CONFIRM_GRACE_MS, photoKeyOf, type PhotosDeps } from './photos.service.ts';

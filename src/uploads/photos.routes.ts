@@ -30,13 +30,11 @@ const text = (value: unknown): string | undefined =>
   typeof value === 'string' ? value : undefined;
 
 export const photosModule: AppModule = {
-  // #region content-sources
   contentSources: (deps) => ({
     formAction: [deps.config.s3.origin],
     connectSrc: [deps.config.s3.origin],
     imgSrc: [deps.config.s3.origin],
   }),
-  // #endregion
 
   // The photo section of "my page": one read, nothing signed.
   sections(deps) {

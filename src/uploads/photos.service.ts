@@ -203,7 +203,6 @@ export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
       }
       // #endregion
 
-      // #region keep
       const key = photoKeyOf(userId, upload.id, type);
       await bucket.copy(upload.pendingKey, key, type);
       const attached = await uploads.attach(upload, { key, type, size: stored.size }, now());
@@ -218,7 +217,6 @@ export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
       if (previous?.photoKey && (await discard(previous.photoKey)))
         await uploads.objectGone(previous);
       return { url: await bucket.presignGet(key, type, PHOTO_LINK_SECONDS), type };
-      // #endregion
     },
 
     /** The user's photo with a short-lived link to it, or undefined. */

@@ -41,6 +41,79 @@ describe('excerpts', () => {
     );
   });
 
+  const withCode = (code: string, deck: string) =>
+    treeOf({ ...FILES, 'src/serve.ts': code, 'slides/01-hello.md': deck });
+  const SERVE = [
+    "import { hello } from './hello.ts';",
+    '',
+    '// Answers every request.',
+    'export function serve(port: number) {',
+    '  const name = String(port);',
+    '  /** Says hello, then stops. */',
+    '  const stop = () => {',
+    '    const name = hello(String(port));',
+    '    return name;',
+    '  };',
+    '  return { name, stop };',
+    '}',
+    '',
+    '// A blank line parts this comment from the object.',
+    '',
+    'export const repo = {',
+    '  find(id: string) {',
+    '    return id;',
+    '  },',
+    '};',
+    '',
+  ].join('\n');
+
+  test('a named declaration is quoted whole, with the comments directly above it, dedented', () => {
+    const deck = [
+      '<!-- excerpt: src/serve.ts::serve.stop -->',
+      '<!-- excerpt: src/serve.ts::repo.find -->',
+      '<!-- excerpt: src/serve.ts::repo -->',
+      '<!-- excerpt: src/greeter.ts::greet (step 2) -->',
+      '',
+    ].join('\n');
+    const [stop, find, repo, greet] = expandedDecks(withCode(SERVE, deck))
+      .get('01-hello.md')!
+      .split(/\n(?=```ts)/);
+    assert.equal(
+      stop,
+      [
+        '```ts',
+        '/** Says hello, then stops. */',
+        'const stop = () => {',
+        '  const name = hello(String(port));',
+        '  return name;',
+        '};',
+        '```',
+      ].join('\n'),
+    );
+    assert.equal(find, '```ts\nfind(id: string) {\n  return id;\n},\n```');
+    assert.match(
+      repo!,
+      /^```ts\nexport const repo = \{\n/,
+      'a comment past a blank line is left out',
+    );
+    assert.match(greet!, /^```ts\nexport const greet = \(name: string\) =>/);
+  });
+
+  test('a declaration that is not there fails the build with deck, line, file, name and what is there', () => {
+    assert.throws(
+      () => expandedDecks(withCode(SERVE, '\n<!-- excerpt: src/serve.ts::serve.start -->\n')),
+      /^ExcerptError: slides\/01-hello\.md:2: excerpt src\/serve\.ts::serve\.start: step 1's src\/serve\.ts: no declaration "start" in serve \(declarations there: name, stop\)$/,
+    );
+    assert.throws(
+      () => expandedDecks(withCode(SERVE, '<!-- excerpt: src/serve.ts::stop -->\n')),
+      /src\/serve\.ts: no declaration "stop" at its top level \(declarations there: serve, repo\)/,
+    );
+    assert.throws(
+      () => expandedDecks(withCode(SERVE, '<!-- excerpt: run.sh::main -->\n')),
+      /excerpt run\.sh::main: .*only TypeScript and JavaScript files have declarations/,
+    );
+  });
+
   test('a file the step does not have fails the build', () => {
     assert.throws(
       () => expandedDecks(withDeck('<!-- excerpt: src/greeter.ts -->\n')),

@@ -1,7 +1,8 @@
-// Expands `<!-- excerpt: PATH#REGION -->` lines in a deck into code read from a generated step, so a
-// slide can never show code that the step no longer has.
+// Expands `<!-- excerpt: PATH::DECLARATION -->` and `<!-- excerpt: PATH#REGION -->` lines in a deck into
+// code read from a generated step, so a slide can never show code that the step no longer has.
 import path from 'node:path';
 import type { StepTree } from '../workshop/generate.ts';
+import { DeclarationError, declarationText } from './declarations.ts';
 
 export class ExcerptError extends Error {
   constructor(deck: string, line: number, message: string) {
@@ -17,7 +18,9 @@ export class ExcerptError extends Error {
  */
 export const MAX_EXCERPT_LINES = 18;
 
-const EXCERPT = /^<!--\s*excerpt:\s*([^\s#()]+)(?:#([\w-]+))?\s*(?:\(step (\d+)\))?\s*-->\s*$/;
+// PATH, then a region (#name) or a declaration (::name, or ::outer.inner for one declared inside another).
+const EXCERPT =
+  /^<!--\s*excerpt:\s*([^\s#():]+)(?:#([\w-]+)|::([\w$]+(?:\.[\w$]+)*))?\s*(?:\(step (\d+)\))?\s*-->\s*$/;
 const LOOKS_LIKE_EXCERPT = /<!--\s*excerpt\b/;
 
 const LANGUAGES: Record<string, string> = {
@@ -53,14 +56,15 @@ export function expandExcerpts(
           throw new ExcerptError(
             deckPath,
             lineNo,
-            'malformed excerpt: write <!-- excerpt: PATH#REGION --> or <!-- excerpt: PATH (step N) -->',
+            'malformed excerpt: write <!-- excerpt: PATH::DECLARATION -->, <!-- excerpt: PATH#REGION --> or <!-- excerpt: PATH (step N) -->',
           );
         }
         return line;
       }
-      const [, file, region, stepText] = match as unknown as [
+      const [, file, region, declaration, stepText] = match as unknown as [
         string,
         string,
+        string | undefined,
         string | undefined,
         string | undefined,
       ];
@@ -95,12 +99,24 @@ export function expandExcerpts(
         }
         code = found;
       }
+      if (declaration) {
+        try {
+          code = declarationText(file, code, declaration);
+        } catch (err) {
+          if (!(err instanceof DeclarationError)) throw err;
+          throw new ExcerptError(
+            deckPath,
+            lineNo,
+            `excerpt ${file}::${declaration}: step ${stepNumber}'s ${err.message}`,
+          );
+        }
+      }
       const lines = code.split('\n').length;
       if (lines > MAX_EXCERPT_LINES) {
         throw new ExcerptError(
           deckPath,
           lineNo,
-          `excerpt ${file}${region ? `#${region}` : ''} has ${lines} lines; a slide holds ${MAX_EXCERPT_LINES} that can be read from the back of the room: quote a smaller region or split the slide`,
+          `excerpt ${file}${region ? `#${region}` : ''}${declaration ? `::${declaration}` : ''} has ${lines} lines; a slide holds ${MAX_EXCERPT_LINES} that can be read from the back of the room: quote a smaller declaration or region, or split the slide`,
         );
       }
       const language = LANGUAGES[path.posix.extname(file)] ?? 'text';

@@ -89,11 +89,39 @@ export function parseManifest(text: string): Manifest {
   return manifest;
 }
 
-/** The rule for a path: like .gitignore, the last matching pattern wins; unlisted files are step 1's. */
+// Glob syntax that path.posix.matchesGlob understands: a pattern without any is an exact path.
+const GLOB_SYNTAX = /[*?[{]|[!+@]\(/;
+
+/**
+ * How specific a pattern is: an exact path beats every glob; among globs, the longer literal prefix
+ * (the text before the first wildcard, so usually the deeper folder) wins. The most specific match
+ * decides, whatever the order of "files": with the order deciding (last match wins, as .gitignore
+ * does), a broad glob added at the end would silently move files that a specific entry assigns. Two
+ * matching globs of equal specificity that say different things are an error rather than a guess.
+ */
+export function specificity(pattern: string): number {
+  const wildcard = pattern.search(GLOB_SYNTAX);
+  return wildcard === -1 ? Infinity : wildcard;
+}
+
+const sameRule = (a: FileRule, b: FileRule) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The rule for a path: the most specific matching pattern's; unlisted files are step 1's. */
 export function ruleFor(manifest: Manifest, file: string): FileRule {
-  let rule: FileRule = 1;
-  for (const [pattern, candidate] of Object.entries(manifest.files)) {
-    if (pattern === file || path.posix.matchesGlob(file, pattern)) rule = candidate;
+  const matches = Object.entries(manifest.files).filter(([pattern]) =>
+    specificity(pattern) === Infinity ? pattern === file : path.posix.matchesGlob(file, pattern),
+  );
+  if (matches.length === 0) return 1;
+  const rank = Math.max(...matches.map(([pattern]) => specificity(pattern)));
+  const [first, ...others] = matches.filter(([pattern]) => specificity(pattern) === rank);
+  const [pattern, rule] = first!;
+  const conflict = others.find(([, other]) => !sameRule(other, rule));
+  if (conflict) {
+    throw new ManifestError(
+      `files["${pattern}"] and files["${conflict[0]}"] are equally specific and both match ${file}, ` +
+        `but assign ${JSON.stringify(rule)} and ${JSON.stringify(conflict[1])}: ` +
+        'add an entry for the file, or make one glob narrower',
+    );
   }
   return rule;
 }

@@ -79,7 +79,7 @@ export function parseRange(spec: string): StepRange | undefined {
   return undefined;
 }
 
-function dedent(lines: string[]): string {
+export function dedent(lines: string[]): string {
   const indents = lines.filter((l) => l.trim()).map((l) => /^\s*/.exec(l)![0].length);
   const cut = indents.length ? Math.min(...indents) : 0;
   return lines.map((l) => l.slice(cut)).join('\n');
