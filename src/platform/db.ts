@@ -51,32 +51,42 @@ export function createDb(database: DatabaseSettings, logger: Logger): Db {
       { detail: message instanceof Error ? message.message : message },
       'database driver',
     );
-  // #region pool
-  const deadline = database.queryTimeoutMs;
   return knex({
     // knex writes to the console by default; its messages belong in the log stream with the rest.
     log: { warn: log('warn'), error: log('error'), deprecate: log('warn'), debug: log('debug') },
     client: 'pg',
-    connection: {
-      connectionString: database.url,
-      ...(database.ssl ? { ssl: { rejectUnauthorized: false } } : {}),
-      connectionTimeoutMillis: database.timeoutMs,
-      // Postgres cancels a statement at the deadline; the client stops waiting soon after, when the
-      // database cannot even say so (it hangs, or is PGlite, which ignores statement_timeout).
-      ...(deadline > 0 ? { statement_timeout: deadline, query_timeout: deadline + 500 } : {}),
-      // The system then notices a server that vanished under an idle connection or a long migration.
-      keepAlive: true,
-      keepAliveInitialDelayMillis: 10_000,
-    },
-    // #endregion
-    // #region pool-limits
+    connection: connectionOf(database),
+    ...poolOf(database),
+  });
+}
+
+/** How each connection is made: TLS where the URL's host wants it, deadlines, and keep-alive. */
+function connectionOf(database: DatabaseSettings): Knex.PgConnectionConfig {
+  const deadline = database.queryTimeoutMs;
+  return {
+    connectionString: database.url,
+    ...(database.ssl ? { ssl: { rejectUnauthorized: false } } : {}),
+    connectionTimeoutMillis: database.timeoutMs,
+    // Postgres cancels a statement at the deadline; the client stops waiting soon after, when the
+    // database cannot even say so (it hangs, or is PGlite, which ignores statement_timeout).
+    ...(deadline > 0 ? { statement_timeout: deadline, query_timeout: deadline + 500 } : {}),
+    // The system then notices a server that vanished under an idle connection or a long migration.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  };
+}
+
+/** How many connections are kept, which may be handed out, and how long a request waits for one. */
+function poolOf(
+  database: DatabaseSettings,
+): Pick<Knex.Config, 'pool' | 'acquireConnectionTimeout'> {
+  return {
     // min 0: no idle connections held open, so a restarted database costs nothing to reconnect to.
     // A connection whose query timed out still waits for its answer: a fresh one is made instead.
     pool: { min: 0, max: database.poolMax, validate: (c: Ready) => c.readyForQuery !== false },
     // Fail a request within seconds when the database is gone, instead of knex's default minute.
     acquireConnectionTimeout: database.timeoutMs,
-  });
-  // #endregion
+  };
 }
 
 /** What pg's client says of itself: false while a query is out (a timed-out one stays out). */
