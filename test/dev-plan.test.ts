@@ -9,7 +9,7 @@ import {
   type LaunchPlan,
   type PlanInput,
   type PlanProblem,
-} from '../scripts/dev/launch-plan.ts';
+} from '../scripts/dev/index.ts';
 
 const PROCFILE = [
   'release: node dist/src/migrate.js',
