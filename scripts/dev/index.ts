@@ -59,8 +59,8 @@ export { services } from './services.ts';
 // Waiting for a port or an answer.
 export { connects, firstAnswer, freePort, portInUse } from './ready.ts';
 
-// The embedded servers, for a test or benchmark that wants one of its own, and the stand-ins that run them.
 // @step 2+
+// The embedded servers, for a test or benchmark that wants one of its own, and the stand-ins that run them.
 export { startPgliteServer, type PgliteServer } from './pglite.ts';
 export { accepts } from './shared-server.ts';
 export { createPostgresStandIn, postgres, resetLocalDatabase } from './services/postgres.ts';
