@@ -15,9 +15,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { createPostgresStandIn, postgres } from '../scripts/dev/services/postgres.ts';
-import { accepts } from '../scripts/dev/shared-server.ts';
-import type { StartedStandIn } from '../scripts/dev/stand-ins.ts';
+import {
+  accepts,
+  createPostgresStandIn,
+  postgres,
+  type StartedStandIn,
+} from '../scripts/dev/index.ts';
 import {
   ESC,
   freePort,

@@ -16,25 +16,28 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { stripVTControlCharacters } from 'node:util';
-import { bannerLines } from '../scripts/dev/banner.ts';
-import { devArgv, devCommand, toArgv } from '../scripts/dev/command.ts';
-import { assembleEnv, processEnv, readDotenv, webPort } from '../scripts/dev/env.ts';
-import { createOutput } from '../scripts/dev/output.ts';
 import {
+  assembleEnv,
+  bannerLines,
+  createOutput,
+  dataDirOf,
+  devArgv,
+  devCommand,
   parseProcfile,
+  processEnv,
   ProcessTypeError,
   ProcfileError,
+  readDotenv,
   selectProcessTypes,
-} from '../scripts/dev/procfile.ts';
-import {
-  dataDirOf,
+  type StandIn,
   standInEnv,
+  StandInError,
   standInsNeeded,
   startStandIns,
-  StandInError,
   stopStandIns,
-  type StandIn,
-} from '../scripts/dev/stand-ins.ts';
+  toArgv,
+  webPort,
+} from '../scripts/dev/index.ts';
 import {
   ESC,
   freePort,

@@ -5,9 +5,7 @@ import { mkdir, open, readFile, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { request } from 'node:http';
 import { promisify } from 'node:util';
-import { toArgv } from '../../scripts/dev/command.ts';
-import { parseProcfile } from '../../scripts/dev/procfile.ts';
-import { freePort } from '../../scripts/dev/ready.ts';
+import { freePort, parseProcfile, toArgv } from '../../scripts/dev/index.ts';
 
 export interface Served {
   readonly name: string;

@@ -8,10 +8,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import knex from 'knex';
 import { createClient } from 'redis';
-import { startPgliteServer } from '../../scripts/dev/pglite.ts';
-import { startLocalRedis } from '../../scripts/dev/redis-server.ts';
-import { startLocalS3 } from '../../scripts/dev/s3-server.ts';
-import { startSmtpSink } from '../../scripts/dev/smtp-sink.ts';
+import {
+  startLocalRedis,
+  startLocalS3,
+  startPgliteServer,
+  startSmtpSink,
+} from '../../scripts/dev/index.ts';
 
 export interface BenchServices {
   /** The variables a production process needs, besides PORT. */

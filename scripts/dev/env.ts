@@ -52,18 +52,30 @@ export function assembleEnv(real: Env, dotenv: Env = {}): Record<string, string>
 // Set to 1 in the real environment, no .env is read: the tests set it, so that yours cannot sway them.
 export const SKIP_DOTENV = 'DEV_SKIP_DOTENV';
 
-/** The base environment of the project in `root` (see assembleEnv), and a line for the user about .env. */
-export function projectEnv(root: string, real: Env): { env: Record<string, string>; note: string } {
+/** The variables of the project's .env, or undefined when there is none or SKIP_DOTENV says not to read it. */
+export function projectDotenv(root: string, real: Env): Record<string, string> | undefined {
+  return real[SKIP_DOTENV] === '1' ? undefined : readDotenv(path.join(root, '.env'));
+}
+
+/** The base environment (see assembleEnv) from the real one and .env's variables, and a line about .env. */
+export function baseEnv(
+  real: Env,
+  dotenv: Env | undefined,
+): { env: Record<string, string>; note: string } {
   if (real[SKIP_DOTENV] === '1') {
     return { env: assembleEnv(real), note: `.env not read (${SKIP_DOTENV}=1)` };
   }
-  const dotenv = readDotenv(path.join(root, '.env'));
   return {
     env: assembleEnv(real, dotenv),
     note: dotenv
       ? '.env loaded'
       : 'no .env: defaults apply (copy .env.example to .env to change them)',
   };
+}
+
+/** The base environment of the project in `root`, and a line for the user about .env (see baseEnv). */
+export function projectEnv(root: string, real: Env): { env: Record<string, string>; note: string } {
+  return baseEnv(real, projectDotenv(root, real));
 }
 
 /** The port web listens on: PORT when set, else 3000. */

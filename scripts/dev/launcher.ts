@@ -2,20 +2,22 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { bannerLines, bannerStandIns } from './banner.ts';
-import { devCommand } from './command.ts';
+import { bannerStandIns } from './banner.ts';
 import { publishStandIns } from './dev-state.ts';
-import { processEnv, projectEnv, webPort, type Env } from './env.ts';
+import { processEnv, projectDotenv, type Env } from './env.ts';
 import { watchFolders, type FolderWatch } from './folder-watch.ts';
-import { createOutput } from './output.ts';
 import {
-  parseProcfile,
-  ProcessTypeError,
-  ProcfileError,
-  RELEASE,
-  selectProcessTypes,
-  type ProcessType,
-} from './procfile.ts';
+  instanceEnv,
+  launchBanner,
+  planLaunch,
+  procfileProblem,
+  type LaunchPlan,
+  type PlacedInstance,
+  type PlannedInstance,
+  type PlanProblem,
+} from './launch-plan.ts';
+import { createOutput, type Output } from './output.ts';
+import { RELEASE } from './procfile.ts';
 import { firstAnswer, freePort, portInUse } from './ready.ts';
 import { startRouter, type LocalRouter } from './router.ts';
 import { describeExit, startProcess, type Exit, type RunningProcess } from './runner.ts';
@@ -100,92 +102,115 @@ function messageOf(err: unknown): string {
 
 /** Runs until Ctrl-C or until every process has exited; resolves to the exit code. */
 export async function launch(options: LaunchOptions): Promise<number> {
-  const { root, stdout, names = [], scale = {}, without = [] } = options;
+  const { root, stdout } = options;
   const known = options.registry ?? Object.values(services);
   const colour = Boolean(stdout.isTTY) && stdout.hasColors();
-  const write = (chunk: string) => void stdout.write(chunk);
+  const planned = readPlan(options, known, colour);
+  const out = createOutput({ names: planned.names, colour, write: (c) => void stdout.write(c) });
+  for (const note of planned.notes) out.say(note);
+  if (!planned.ok) {
+    out.say(planned.problem);
+    return 1;
+  }
+  const plan = planned;
+  // Else the app fails to listen while the readiness check below gets its answer from the other server.
+  if (plan.port !== undefined && (await portInUse(plan.port))) {
+    out.say(`port ${plan.port} is in use (another npm run dev?): stop that, or set PORT in .env`);
+    return 1;
+  }
 
-  let procfile: ProcessType[];
+  const run = beginRun(root, plan, out);
   try {
-    procfile = parseProcfile(readFileSync(path.join(root, 'Procfile'), 'utf8'));
+    await attachStandIns(
+      run,
+      known.filter((service) => plan.standIns.includes(service.name)),
+    );
   } catch (err) {
-    const problem = err instanceof ProcfileError ? err.problems.join('\n') : messageOf(err);
-    createOutput({ names: [], colour, write }).say(`cannot read the Procfile:\n${problem}`);
+    out.say(messageOf(err));
     return 1;
   }
-  const instanceNames = (type: ProcessType) => {
-    const count = scale[type.name] ?? 1;
-    return count === 1
-      ? [type.name]
-      : Array.from({ length: count }, (_, i) => `${type.name}.${i + 1}`);
-  };
-  const out = createOutput({
-    names: [...procfile.flatMap(instanceNames), 'router'],
-    colour,
-    write,
-  });
-  const release = procfile.find((t) => t.name === RELEASE);
-  if (procfile.every((t) => t === release)) {
-    out.say('the Procfile has no process type to run besides release');
-    return 1;
-  }
-  let types: ProcessType[];
-  try {
-    types = selectProcessTypes(procfile, names);
-  } catch (err) {
-    if (!(err instanceof ProcessTypeError)) throw err;
-    out.say(err.message);
-    return 1;
-  }
-  const unscalable = Object.keys(scale).filter((name) => !types.some((t) => t.name === name));
-  if (unscalable.length > 0) {
-    out.say(
-      `--scale names ${unscalable.join(', ')}, which this run does not start: ${types.map((t) => t.name).join(', ')}`,
-    );
-    return 1;
-  }
-  const unknownStandIns = without.filter((name) => !known.some((s) => s.name === name));
-  if (unknownStandIns.length > 0) {
-    out.say(
-      `--without ${unknownStandIns.join(', ')}: no such stand-in (there are ${known.map((s) => s.name).join(', ') || 'none'})`,
-    );
-    return 1;
-  }
-  const registry = known.filter((service) => !without.includes(service.name));
-  for (const service of known.filter((s) => without.includes(s.name))) {
-    out.say(
-      `${service.name}: not started (--without ${service.name}), so ${service.envVar} stays unset`,
-    );
+  if (run.stopping.aborted) return shutDown(run, 0);
+  if (plan.release) {
+    const result = await releasePhase(run, plan.release.command);
+    if (result === 'stopped') return shutDown(run, 0);
+    if (result.exit.code !== 0) {
+      out.say(
+        `release ${describeExit(result.exit)}, so nothing else was started.\n` +
+          (result.advice ?? 'Fix the error above and run npm run dev again.'),
+      );
+      return shutDown(run, 1);
+    }
   }
 
-  const { env: base, note } = projectEnv(root, options.env);
-  const webCount = scale.web ?? 1;
-  if (webCount > 1 && base.SESSION_SECRET === undefined) {
-    // Every dyno of an app reads the same config: a cookie one process signs, the others must accept.
-    base.SESSION_SECRET = randomBytes(32).toString('hex');
-  }
-  // The children write to a pipe, not a terminal: tell their loggers to colour anyway when we do.
-  if (colour && base.FORCE_COLOR === undefined && base.NO_COLOR === undefined)
-    base.FORCE_COLOR = '1';
-  out.say(note);
-
-  const web = types.find((t) => t.name === 'web');
-  let port: number | undefined;
-  if (web) {
+  const instances = await placeInstances(plan.instances);
+  if (plan.leftOut !== undefined) out.say(plan.leftOut);
+  for (const line of launchBanner(plan, instances, bannerStandIns(run.standIns))) out.say(line);
+  const group = startInstances(run, instances);
+  if (plan.router) {
+    const targets = instances.flatMap((i) => (i.port === undefined ? [] : [i.port]));
     try {
-      port = webPort(base);
+      run.router = await startRouter({ port: plan.router.port, targets });
     } catch (err) {
-      out.say(messageOf(err));
-      return 1;
-    }
-    // Else the app fails to listen while the readiness check below gets its answer from the other server.
-    if (await portInUse(port)) {
-      out.say(`port ${port} is in use (another npm run dev?): stop that, or set PORT in .env`);
-      return 1;
+      out.say(`the router could not listen on ${plan.router.port}: ${messageOf(err)}`);
+      return shutDown(run, 1);
     }
   }
+  watchReady(run, instances);
+  if (plan.release && plan.release.inputs.length > 0) {
+    run.watch = releaseOnChange(run, plan.release, instances, group.restart);
+  }
 
-  // From here on there is something to stop.
+  const outcome = await Promise.race([group.exitedAll, run.stopped]);
+  if (outcome === 'stopped') return shutDown(run, 0);
+  out.say('every process has exited');
+  return shutDown(run, outcome.every((exit) => exit.code === 0) ? 0 : 1);
+}
+
+/** The plan of this launch, from the Procfile and .env in `root`. */
+function readPlan(
+  options: LaunchOptions,
+  known: readonly StandIn[],
+  colour: boolean,
+): LaunchPlan | PlanProblem {
+  let procfile: string;
+  try {
+    procfile = readFileSync(path.join(options.root, 'Procfile'), 'utf8');
+  } catch (err) {
+    return procfileProblem(messageOf(err));
+  }
+  return planLaunch({
+    procfile,
+    env: options.env,
+    dotenv: projectDotenv(options.root, options.env),
+    names: options.names ?? [],
+    scale: options.scale ?? {},
+    without: options.without ?? [],
+    known,
+    colour,
+    sessionSecret: randomBytes(32).toString('hex'),
+  });
+}
+
+/** A launch under way: what it has started, and so must stop. */
+interface Run {
+  readonly root: string;
+  readonly plan: LaunchPlan;
+  readonly out: Output;
+  /** Aborted by Ctrl-C (SIGINT), SIGTERM or SIGHUP. */
+  readonly stopping: AbortSignal;
+  /** Settles when `stopping` is aborted. */
+  readonly stopped: Promise<'stopped'>;
+  readonly running: Set<RunningProcess>;
+  standIns: RunningStandIn[];
+  /** The variables the stand-ins hand to every process. */
+  attached: Record<string, string>;
+  router?: LocalRouter;
+  watch?: FolderWatch;
+  unpublish?: () => void;
+}
+
+/** From here on there is something to stop: on a signal, and if the launcher dies. */
+function beginRun(root: string, plan: LaunchPlan, out: Output): Run {
   const stopping = new AbortController();
   const stopped = new Promise<'stopped'>((resolve) =>
     stopping.signal.addEventListener('abort', () => resolve('stopped')),
@@ -198,238 +223,191 @@ export async function launch(options: LaunchOptions): Promise<number> {
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   const running = new Set<RunningProcess>();
-  let standIns: RunningStandIn[] = [];
   // The last resort if the launcher dies: no process of ours outlives it.
   process.on('exit', () => running.forEach((p) => p.kill()));
-  let router: LocalRouter | undefined;
-  let watch: FolderWatch | undefined;
-  let unpublish: (() => void) | undefined;
-  const shutDown = async (code: number): Promise<number> => {
-    watch?.close();
-    await router?.stop();
-    await Promise.all([...running].map((p) => p.stop(STOP_TIMEOUT_MS)));
-    unpublish?.();
-    await stopStandIns(standIns, out.say);
-    out.say('stopped');
-    return code;
+  return {
+    root,
+    plan,
+    out,
+    stopping: stopping.signal,
+    stopped,
+    running,
+    standIns: [],
+    attached: {},
   };
+}
 
-  try {
-    standIns = await startNeededStandIns(registry, root, base, out.say);
-  } catch (err) {
-    out.say(messageOf(err));
-    return 1;
-  }
-  const attached = standInEnv(standIns);
-  if (stopping.signal.aborted) return shutDown(0);
-  if (standIns.length > 0) {
+async function shutDown(run: Run, code: number): Promise<number> {
+  run.watch?.close();
+  await run.router?.stop();
+  await Promise.all([...run.running].map((p) => p.stop(STOP_TIMEOUT_MS)));
+  run.unpublish?.();
+  await stopStandIns(run.standIns, run.out.say);
+  run.out.say('stopped');
+  return code;
+}
+
+/** Starts the stand-ins the plan needs (those this machine can run), and tells what they offer. */
+async function attachStandIns(run: Run, needed: readonly StandIn[]): Promise<void> {
+  const { out } = run;
+  run.standIns = await startNeededStandIns(needed, run.root, run.plan.env, out.say);
+  run.attached = standInEnv(run.standIns);
+  if (run.stopping.aborted) return;
+  if (run.standIns.length > 0) {
     try {
       // For one-off commands (npm run migrate), which use these rather than start their own.
-      unpublish = publishStandIns(dataDirOf(root, base), standIns);
+      run.unpublish = publishStandIns(dataDirOf(run.root, run.plan.env), run.standIns);
     } catch (err) {
       out.say(`one-off commands will start stand-ins of their own: ${messageOf(err)}`);
     }
   }
-  for (const { service, started } of standIns) {
+  for (const { service, started } of run.standIns) {
     void started.lost?.then((what) => {
-      if (stopping.signal.aborted) return;
+      if (run.stopping.aborted) return;
       out.say(
         `${service.name} stopped: ${what}, so nothing answers at ${service.envVar} any more. ` +
           'Stop npm run dev (Ctrl-C) and start it again to get a new one.',
       );
     });
   }
+}
 
-  /** Runs the release command to its end; 'stopped' if Ctrl-C came first. */
-  const releasePhase = async (
-    type: ProcessType,
-  ): Promise<'stopped' | { exit: Exit; advice?: string }> => {
-    const command = devCommand(type.command, { watch: false });
-    out.say(`release phase: ${command}`);
-    let advice: string | undefined;
-    const watched = {
-      ...out,
-      line(name: string, text: string) {
-        for (const { started } of standIns) advice ??= started.adviceFor?.(text);
-        out.line(name, text);
-      },
-    };
-    const proc = startProcess(
-      { name: type.name, command, env: processEnv(base, attached, undefined), cwd: root },
-      watched,
-    );
-    running.add(proc);
-    const exit = await Promise.race([proc.exited, stopped]);
-    if (exit === 'stopped') return 'stopped';
-    running.delete(proc);
-    return advice === undefined ? { exit } : { exit, advice };
+/** Runs the release command to its end; 'stopped' if Ctrl-C came first. */
+async function releasePhase(
+  run: Run,
+  command: string,
+): Promise<'stopped' | { exit: Exit; advice?: string }> {
+  const { out } = run;
+  out.say(`release phase: ${command}`);
+  let advice: string | undefined;
+  const watched = {
+    ...out,
+    line(name: string, text: string) {
+      for (const { started } of run.standIns) advice ??= started.adviceFor?.(text);
+      out.line(name, text);
+    },
   };
+  const env = processEnv(run.plan.env, run.attached, undefined);
+  const proc = startProcess({ name: RELEASE, command, env, cwd: run.root }, watched);
+  run.running.add(proc);
+  const exit = await Promise.race([proc.exited, run.stopped]);
+  if (exit === 'stopped') return 'stopped';
+  run.running.delete(proc);
+  return advice === undefined ? { exit } : { exit, advice };
+}
 
-  if (release) {
-    const result = await releasePhase(release);
-    if (result === 'stopped') return shutDown(0);
-    if (result.exit.code !== 0) {
-      out.say(
-        `release ${describeExit(result.exit)}, so nothing else was started.\n` +
-          (result.advice ?? 'Fix the error above and run npm run dev again.'),
-      );
-      return shutDown(1);
-    }
-  }
-
-  const url = port === undefined ? undefined : `http://localhost:${port}`;
+/** The planned instances, each web on a port of its own when several share PORT. */
+async function placeInstances(planned: readonly PlannedInstance[]): Promise<Instance[]> {
   const instances: Instance[] = [];
-  for (const type of types) {
-    const named = instanceNames(type);
-    for (const [i, name] of named.entries()) {
-      const own = type !== web ? undefined : named.length === 1 ? port : await freePort();
-      instances.push({
-        type,
-        name,
-        dyno: `${type.name}.${i + 1}`,
-        command: devCommand(type.command, { watch: true }),
-        ...(own === undefined ? {} : { port: own }),
-      });
-    }
+  for (const { port, ...instance } of planned) {
+    const own = port === 'free' ? await freePort() : port;
+    instances.push({ ...instance, ...(own === undefined ? {} : { port: own }) });
   }
-  const leftOut = procfile.filter((t) => t !== release && !types.includes(t));
-  if (leftOut.length > 0) {
-    out.say(
-      `left out: ${leftOut.map((t) => t.name).join(', ')} (npm run dev without names runs them all)`,
-    );
-  }
-  const webPorts = instances.flatMap((i) =>
-    i.type === web && i.port !== undefined ? [i.port] : [],
-  );
-  const routed = webPorts.length > 1 && port !== undefined && url !== undefined;
-  const banner = bannerLines(
-    [
-      ...(routed
-        ? [
-            {
-              name: 'router',
-              command: `to ${instances
-                .filter((i) => i.type === web)
-                .map((i) => i.name)
-                .join(', ')} in turn`,
-              url,
-            },
-          ]
-        : []),
-      ...instances.map(({ name, command, type, port: own }) => ({
-        name,
-        command,
-        ...(type === web && own !== undefined ? { url: `http://localhost:${own}` } : {}),
-      })),
-    ],
-    bannerStandIns(standIns),
-  );
-  for (const line of banner) out.say(line);
+  return instances;
+}
 
-  // Settles once every process has exited by itself (a restart does not count).
+/**
+ * Starts every instance. `exitedAll` settles once every process has exited by itself (a restart does not
+ * count); `restart` stops them all and starts them again, resolving to false if Ctrl-C came meanwhile.
+ */
+function startInstances(
+  run: Run,
+  instances: readonly Instance[],
+): { exitedAll: Promise<Exit[]>; restart: () => Promise<boolean> } {
   let allExited: (exits: Exit[]) => void = () => {};
   const exitedAll = new Promise<Exit[]>((resolve) => (allExited = resolve));
   const start = (instance: Instance) => {
-    const env = { ...processEnv(base, attached, instance.port), DYNO: instance.dyno };
+    const env = instanceEnv(run.plan, run.attached, instance);
     const proc = startProcess(
-      { name: instance.name, command: instance.command, env, cwd: root },
-      out,
+      { name: instance.name, command: instance.command, env, cwd: run.root },
+      run.out,
     );
     instance.proc = proc;
     delete instance.exit;
-    running.add(proc);
+    run.running.add(proc);
     void proc.exited.then((exit) => {
-      running.delete(proc);
+      run.running.delete(proc);
       if (instance.proc !== proc) return;
       instance.exit = exit;
-      if (!stopping.signal.aborted) out.say(`${instance.name} ${describeExit(exit)}`);
+      if (!run.stopping.aborted) run.out.say(`${instance.name} ${describeExit(exit)}`);
       const exits = instances.flatMap((i) => (i.exit ? [i.exit] : []));
       if (exits.length === instances.length) allExited(exits);
     });
   };
-  /** Reports when web answers: through the router once every web process does, else web alone. */
-  const watchReady = (since?: number) => {
-    const host = routed ? '127.0.0.1' : 'localhost';
-    const webs = instances.flatMap((i) =>
-      i.type === web && i.proc && i.port !== undefined
-        ? [{ proc: i.proc, url: `http://${host}:${i.port}` }]
-        : [],
-    );
-    if (url !== undefined && webs.length > 0) {
-      void reportReady(url, webs, stopping.signal, out.say, since);
-    }
-  };
-  for (const instance of instances) start(instance);
-  if (routed && port !== undefined) {
-    try {
-      router = await startRouter({ port, targets: webPorts });
-    } catch (err) {
-      out.say(`the router could not listen on ${port}: ${messageOf(err)}`);
-      return shutDown(1);
-    }
-  }
-  watchReady();
-
-  /** As a deploy does: every process stops, and starts again on what the release made. */
   const restart = async () => {
-    const since = performance.now();
     const old = instances.flatMap((instance) => {
       const proc = instance.proc;
       delete instance.proc;
       return proc ? [proc] : [];
     });
     await Promise.all(old.map((proc) => proc.stop(STOP_TIMEOUT_MS)));
-    if (stopping.signal.aborted) return;
+    if (run.stopping.aborted) return false;
     for (const instance of instances) start(instance);
-    watchReady(since);
+    return true;
   };
-  const releaseInputs = [...new Set(known.flatMap((service) => service.releaseInputs ?? []))];
-  if (release && releaseInputs.length > 0) {
-    const names = listed(instances.map((i) => i.name));
-    const one = instances.length === 1;
-    let releasing = false;
-    let again: string | undefined;
-    const rerelease = async (what: string) => {
-      again = what;
-      if (releasing) return;
-      releasing = true;
-      try {
-        while (again !== undefined && !stopping.signal.aborted) {
-          out.say(
-            `${again}: the release phase runs again, then ${names} ${one ? 'restarts' : 'restart'}, as on a deploy`,
-          );
-          again = undefined;
-          const result = await releasePhase(release);
-          if (result === 'stopped' || stopping.signal.aborted) return;
-          if (result.exit.code === 0) {
-            await restart();
-          } else {
-            out.say(
-              `release ${describeExit(result.exit)}, so ${names} ${one ? 'runs on as it was' : 'run on as they were'}: ` +
-                (result.advice ??
-                  `fix the error above and save; the release runs again at the next change in ${releaseInputs.map((folder) => `${folder}/`).join(' or ')}`),
-            );
-          }
-        }
-      } finally {
-        releasing = false;
-      }
-    };
-    watch = watchFolders(root, releaseInputs, (what) => void rerelease(what));
-  }
-
-  const outcome = await Promise.race([exitedAll, stopped]);
-  if (outcome === 'stopped') return shutDown(0);
-  out.say('every process has exited');
-  return shutDown(outcome.every((exit) => exit.code === 0) ? 0 : 1);
+  for (const instance of instances) start(instance);
+  return { exitedAll, restart };
 }
 
-interface Instance {
-  readonly type: ProcessType;
-  readonly name: string;
-  readonly dyno: string;
-  readonly command: string;
-  readonly port?: number;
+/** Reports when web answers: through the router once every web process does, else web alone. */
+function watchReady(run: Run, instances: readonly Instance[], since?: number): void {
+  const { port, router } = run.plan;
+  const host = router ? '127.0.0.1' : 'localhost';
+  const webs = instances.flatMap((i) =>
+    i.proc && i.port !== undefined ? [{ proc: i.proc, url: `http://${host}:${i.port}` }] : [],
+  );
+  if (port !== undefined && webs.length > 0) {
+    void reportReady(`http://localhost:${port}`, webs, run.stopping, run.out.say, since);
+  }
+}
+
+/**
+ * Runs the release phase again at every change in its inputs, then restarts every process on what it
+ * made, as a deploy does; a failed release leaves them running as they were.
+ */
+function releaseOnChange(
+  run: Run,
+  release: NonNullable<LaunchPlan['release']>,
+  instances: readonly Instance[],
+  restart: () => Promise<boolean>,
+): FolderWatch {
+  const { out, stopping } = run;
+  const names = listed(instances.map((i) => i.name));
+  const one = instances.length === 1;
+  let releasing = false;
+  let again: string | undefined;
+  const rerelease = async (what: string) => {
+    again = what;
+    if (releasing) return;
+    releasing = true;
+    try {
+      while (again !== undefined && !stopping.aborted) {
+        out.say(
+          `${again}: the release phase runs again, then ${names} ${one ? 'restarts' : 'restart'}, as on a deploy`,
+        );
+        again = undefined;
+        const result = await releasePhase(run, release.command);
+        if (result === 'stopped' || stopping.aborted) return;
+        if (result.exit.code === 0) {
+          const since = performance.now();
+          if (await restart()) watchReady(run, instances, since);
+        } else {
+          out.say(
+            `release ${describeExit(result.exit)}, so ${names} ${one ? 'runs on as it was' : 'run on as they were'}: ` +
+              (result.advice ??
+                `fix the error above and save; the release runs again at the next change in ${release.inputs.map((folder) => `${folder}/`).join(' or ')}`),
+          );
+        }
+      }
+    } finally {
+      releasing = false;
+    }
+  };
+  return watchFolders(run.root, release.inputs, (what) => void rerelease(what));
+}
+
+/** A planned instance as it runs. */
+interface Instance extends PlacedInstance {
   /** The process running now, if one is. */
   proc?: RunningProcess;
   /** How the process running last exited by itself, if it has. */

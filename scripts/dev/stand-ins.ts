@@ -65,7 +65,10 @@ function messageOf(err: unknown): string {
 }
 
 /** The stand-ins needed: those whose service no variable configures. */
-export function standInsNeeded(registry: readonly StandIn[], env: Env): StandIn[] {
+export function standInsNeeded<T extends Pick<StandIn, 'envVar' | 'alsoSetBy'>>(
+  registry: readonly T[],
+  env: Env,
+): T[] {
   return registry.filter(
     (service) => ![service.envVar, ...(service.alsoSetBy ?? [])].some((name) => isSet(env, name)),
   );

@@ -7,7 +7,7 @@ import { createUsersRepo } from '../../src/accounts/accounts.repo.ts';
 import { retryDelay, type Outcome } from '../../src/email/delivery.ts';
 import { classifySendError, type SendFailure } from '../../src/email/mailer.ts';
 import { createOutboxRepo } from '../../src/email/outbox.repo.ts';
-import type { SmtpSink } from '../../scripts/dev/smtp-sink.ts';
+import type { SmtpSink } from '../../scripts/dev/index.ts';
 import { buildTestApp } from '../support/app.ts';
 import { agent, signUp } from '../support/forms.ts';
 import { smtpSink, testDelivery } from '../support/mail.ts';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import knex, { type Knex } from 'knex';
 import { createOutboxRepo } from '../../src/email/outbox.repo.ts';
-import type { SmtpSink } from '../../scripts/dev/smtp-sink.ts';
+import type { SmtpSink } from '../../scripts/dev/index.ts';
 import { migrateLatest } from '../../src/platform/migrator.ts';
 import { createTestDatabase, testDatabase } from '../support/db.ts';
 import { smtpSink } from '../support/mail.ts';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createClient } from 'redis';
-import { findRedisServer } from '../../scripts/dev/redis-server.ts';
+import { findRedisServer } from '../../scripts/dev/index.ts';
 import { buildTestApp, webTestEnv } from '../support/app.ts';
 import { agent, signUp, submit, tokenIn, type Agent } from '../support/forms.ts';
 import { freePort, start, withTimeout } from '../support/process.ts';

@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startLocalS3, type LocalS3 } from '../../scripts/dev/s3-server.ts';
+import { type LocalS3, startLocalS3 } from '../../scripts/dev/index.ts';
 import { onCleanup } from './cleanup.ts';
 
 /** How far the buckets' clock runs ahead of the real one: a test moves it to expire a policy. */

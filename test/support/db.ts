@@ -2,7 +2,7 @@
 // TEST_DATABASE_URL when it is set (CI sets it), otherwise an in-memory PGlite served over TCP.
 import { randomBytes } from 'node:crypto';
 import knex from 'knex';
-import { startPgliteServer } from '../../scripts/dev/pglite.ts';
+import { startPgliteServer } from '../../scripts/dev/index.ts';
 import { migrateLatest } from '../../src/platform/migrator.ts';
 import { onCleanup } from './cleanup.ts';
 

@@ -131,7 +131,7 @@ after(async () => {
   for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-export { freePort } from '../../scripts/dev/ready.ts';
+export { freePort } from '../../scripts/dev/index.ts';
 
 /** `promise`, or a failure with the launcher's output if it takes longer than `ms`. */
 export async function within<T>(promise: Promise<T>, ms: number, what: string, launcher: Launcher) {

@@ -1,6 +1,6 @@
 // A real SMTP server for a test file, and the worker's delivery loop pointed at it; both closed when
 // the file ends.
-import { startSmtpSink, type SmtpSink } from '../../scripts/dev/smtp-sink.ts';
+import { type SmtpSink, startSmtpSink } from '../../scripts/dev/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Deps } from '../../src/deps.ts';
 import { createDelivery, type Outcome } from '../../src/email/delivery.ts';

@@ -3,7 +3,7 @@
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
-import type { LocalS3 } from '../../scripts/dev/s3-server.ts';
+import type { LocalS3 } from '../../scripts/dev/index.ts';
 import { onCleanup } from './cleanup.ts';
 import { agent, signUp, type Agent } from './forms.ts';
 

@@ -1,7 +1,7 @@
 // Runs an entry point as a real child process: a free port, its output collected, a bounded wait for exit.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { freePort } from '../../scripts/dev/ready.ts';
+import { freePort } from '../../scripts/dev/index.ts';
 import { onCleanup } from './cleanup.ts';
 
 export { freePort };

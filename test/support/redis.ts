@@ -3,11 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { generate } from 'selfsigned';
-import {
-  findRedisServer,
-  startLocalRedis,
-  type LocalRedis,
-} from '../../scripts/dev/redis-server.ts';
+import { findRedisServer, type LocalRedis, startLocalRedis } from '../../scripts/dev/index.ts';
 import { onCleanup } from './cleanup.ts';
 
 export interface TestRedis {

@@ -8,9 +8,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startLocalS3 } from '../../scripts/dev/s3-server.ts';
-import { s3 } from '../../scripts/dev/services/s3.ts';
-import { standInsNeeded, type StartedStandIn } from '../../scripts/dev/stand-ins.ts';
+import { s3, standInsNeeded, type StartedStandIn, startLocalS3 } from '../../scripts/dev/index.ts';
 import { png } from '../support/images.ts';
 import { bucketClient, sendToBucket } from '../support/photos.ts';
 

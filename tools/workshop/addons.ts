@@ -7,10 +7,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import knex from 'knex';
-import { startPgliteServer } from '../../scripts/dev/pglite.ts';
-import { startLocalRedis } from '../../scripts/dev/redis-server.ts';
-import { startLocalS3, type LocalS3 } from '../../scripts/dev/s3-server.ts';
-import { startSmtpSink, type SmtpSink } from '../../scripts/dev/smtp-sink.ts';
+import {
+  type LocalS3,
+  type SmtpSink,
+  startLocalRedis,
+  startLocalS3,
+  startPgliteServer,
+  startSmtpSink,
+} from '../../scripts/dev/index.ts';
 import { startTlsPostgresProxy, startTlsProxy, type Certificate } from './tls.ts';
 
 export interface AddonSpec {

@@ -8,8 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { provideAddons, type AddonSpec, type ProvidedAddons } from './addons.ts';
-import type { LocalS3 } from '../../scripts/dev/s3-server.ts';
-import type { SmtpSink } from '../../scripts/dev/smtp-sink.ts';
+import type { LocalS3, SmtpSink } from '../../scripts/dev/index.ts';
 import { localCertificate } from './tls.ts';
 import { appJsonProblems } from './app-json-schema.ts';
 
