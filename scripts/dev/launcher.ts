@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { messageOf } from '../../src/platform/errors.ts';
 import { bannerLines, bannerStandIns } from './banner.ts';
 import { devCommand } from './command.ts';
 import { publishStandIns } from './dev-state.ts';
@@ -92,10 +93,6 @@ export interface LaunchOptions {
   /** Stand-ins not to start, by name. */
   without?: readonly string[];
   registry?: readonly StandIn[];
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Runs until Ctrl-C or until every process has exited; resolves to the exit code. */
