@@ -30,7 +30,8 @@ declare global {
 }
 
 export const SESSION_COOKIE = 'sid';
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Methods that change nothing: they start no session and need no CSRF token. */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 const MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 
 // #region store
