@@ -1,10 +1,9 @@
 // The welcome email a new participant receives, in HTML and plain text.
 import type { Knex } from 'knex';
 import type { WebConfig } from '../deps.ts';
+import { longDate } from '../platform/dates.ts';
 import { html } from '../platform/html.ts';
 import { createOutboxRepo, type OutgoingEmail } from './outbox.repo.ts';
-
-const day = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' });
 
 export function welcomeEmail(
   config: Pick<WebConfig, 'campaign' | 'email'>,
@@ -12,7 +11,7 @@ export function welcomeEmail(
 ): OutgoingEmail {
   const { campaign, email } = config;
   const link = `${email.publicUrl}/`;
-  const until = day.format(campaign.endsAt);
+  const until = longDate.format(campaign.endsAt);
   const text = [
     `Hello ${user.displayName},`,
     '',
