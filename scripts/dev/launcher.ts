@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { messageOf } from '../../src/platform/errors.ts';
 import { bannerStandIns } from './banner.ts';
 import { publishStandIns } from './dev-state.ts';
 import { processEnv, projectDotenv, type Env } from './env.ts';
@@ -94,10 +95,6 @@ export interface LaunchOptions {
   /** Stand-ins not to start, by name. */
   without?: readonly string[];
   registry?: readonly StandIn[];
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Runs until Ctrl-C or until every process has exited; resolves to the exit code. */

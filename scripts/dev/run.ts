@@ -1,6 +1,7 @@
 // `node scripts/dev.ts run <command> [args...]`: one command, once, with the stand-ins, like heroku local:run.
 import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
+import { messageOf } from '../../src/platform/errors.ts';
 import { devArgv } from './command.ts';
 import { answering, runningDev } from './dev-state.ts';
 import { projectEnv, type Env } from './env.ts';
@@ -35,10 +36,6 @@ export interface RunOptions {
   /** Where the launcher's own lines go: stderr, so that the command's stdout is its own (`> file`). */
   stderr: NodeJS.WriteStream;
   registry?: readonly StandIn[];
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** A word as a shell would need it, for showing the command. */

@@ -1,6 +1,7 @@
 // Runs one process type: spawns its command, prefixes its output line by line, stops it on request.
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { withDeadline } from '../../src/platform/backing-services.ts';
 import { toArgv } from './command.ts';
 import type { Output } from './output.ts';
 import { spawnTied } from './tied.ts';
@@ -31,19 +32,6 @@ const POSIX = process.platform !== 'win32';
 
 export function describeExit({ code, signal }: Exit): string {
   return signal ? `was killed by ${signal}` : `exited with code ${code ?? 'unknown'}`;
-}
-
-/** `promise`'s value, or undefined if it takes longer than `ms`. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export function startProcess(spec: ProcessSpec, out: Output): RunningProcess {
@@ -97,13 +85,16 @@ export function startProcess(spec: ProcessSpec, out: Output): RunningProcess {
     async stop(timeoutMs) {
       if (exit) return exited;
       stopping = true;
+      // `exited` never rejects: a rejection here is the deadline, the process still running.
+      const exitWithin = (ms: number) =>
+        withDeadline(exited, ms, () => new Error('still running')).catch(() => undefined);
       signalGroup('SIGTERM');
-      const result = await within(exited, timeoutMs);
+      const result = await exitWithin(timeoutMs);
       if (result) return result;
       out.line(spec.name, `still running ${timeoutMs} ms after SIGTERM: sending SIGKILL`);
       signalGroup('SIGKILL');
       // A process that left the group could still hold the output pipes open; do not wait on it.
-      return (await within(exited, 2000)) ?? exit ?? { code: null, signal: 'SIGKILL' };
+      return (await exitWithin(2000)) ?? exit ?? { code: null, signal: 'SIGKILL' };
     },
     kill() {
       if (!exit) signalGroup('SIGKILL');

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { lock } from 'proper-lockfile';
 import { connects } from './ready.ts';
 
 /*
@@ -12,8 +13,8 @@ import { connects } from './ready.ts';
  *   answer yet is a server starting (or stopping), waited for. A dead pid, or unreadable contents, is stale:
  *   the file is removed if unchanged and the claim retried.
  * - Release: the owner removes the file after its server has stopped (or at exit, if it never got to stop).
- * Left open: two launchers that find the same stale file in the same instant could both claim; it takes a
- * crash followed by two simultaneous starts.
+ * A claim and the removal of a stale file happen under a lock (a folder beside the state file), so that two
+ * launchers that find the same stale file in the same instant cannot both remove it and both claim.
  */
 
 export interface ServerState {
@@ -147,17 +148,43 @@ function claim(stateFile: string): string | undefined {
   }
 }
 
+/**
+ * Under the lock: claims the state file, or else says what it holds, after removing it if stale (then the
+ * next try claims). Between reading a stale file and removing it, nobody else can claim it meanwhile.
+ */
+async function claimOrRead(stateFile: string, waitMs: number): Promise<string | Found> {
+  const release = await lock(stateFile, {
+    lockfilePath: `${stateFile}.lock`,
+    // The state file need not exist yet.
+    realpath: false,
+    // Held for a few file operations; one left by a launcher that died holding it is taken over, so the
+    // tries go on for longer than that, and for at least as long as this launcher waits for a server.
+    stale: 5000,
+    retries: { retries: Math.ceil(Math.max(waitMs, 6000) / 50), factor: 1, minTimeout: 50 },
+    // A launcher stalled past `stale` loses the lock; its claim is still an exclusive link, so nothing
+    // is overwritten, and the lock library's default here, a throw from a timer, would kill the launcher.
+    onCompromised: () => {},
+  });
+  try {
+    const claimed = claim(stateFile);
+    if (claimed !== undefined) return claimed;
+    const found = read(stateFile);
+    if (found.kind === 'stale') removeIfUnchanged(stateFile, found.text);
+    return found;
+  } finally {
+    await release();
+  }
+}
+
 /** The server named in `stateFile` if its process is alive and answering; else starts one and says so. */
 export async function useSharedServer(options: SharedServerOptions): Promise<SharedServer> {
   const { stateFile } = options;
-  const deadline = Date.now() + (options.waitMs ?? 15_000);
+  const waitMs = options.waitMs ?? 15_000;
+  const deadline = Date.now() + waitMs;
   for (;;) {
-    const claimed = claim(stateFile);
-    if (claimed !== undefined) return serve(options, claimed);
-    const found = read(stateFile);
-    if (found.kind === 'stale') {
-      removeIfUnchanged(stateFile, found.text);
-    } else if (found.kind === 'live') {
+    const found = await claimOrRead(stateFile, waitMs);
+    if (typeof found === 'string') return serve(options, found);
+    if (found.kind === 'live') {
       const { pid, port, url } = found.state;
       if (url !== undefined && port !== undefined && (await accepts(url, port))) {
         return { url, startedHere: false, ownerPid: pid, stop: async () => {} };
@@ -172,7 +199,7 @@ export async function useSharedServer(options: SharedServerOptions): Promise<Sha
       }
       await sleep(100);
     }
-    // 'none': the file went away between the claim and the read; claim again.
+    // 'stale': removed, claim again; 'none': the file went away between the claim and the read.
   }
 }
 

@@ -3,6 +3,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import escapeHtml from 'escape-html';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
 
@@ -170,8 +171,6 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
   return sink;
 }
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-
 function summary(message: SinkMessage) {
   return {
     id: message.id,
@@ -187,7 +186,7 @@ function listPage(messages: SinkMessage[]): string {
     .reverse()
     .map((m) => {
       const s = summary(m);
-      return `<tr><td>${escape(s.receivedAt.slice(11, 19))}</td><td>${escape(s.to.join(', '))}</td><td><a href="/messages/${s.id}">${escape(s.subject || '(no subject)')}</a></td></tr>`;
+      return `<tr><td>${escapeHtml(s.receivedAt.slice(11, 19))}</td><td>${escapeHtml(s.to.join(', '))}</td><td><a href="/messages/${s.id}">${escapeHtml(s.subject || '(no subject)')}</a></td></tr>`;
     })
     .join('');
   return `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>Local inbox</title>
@@ -199,11 +198,11 @@ function listPage(messages: SinkMessage[]): string {
 function messagePage(message: SinkMessage): string {
   const s = summary(message);
   const html = typeof message.parsed.html === 'string' ? message.parsed.html : undefined;
-  return `<!doctype html><meta charset="utf-8"><title>${escape(s.subject)}</title>
+  return `<!doctype html><meta charset="utf-8"><title>${escapeHtml(s.subject)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem}iframe{width:100%;height:24rem;border:1px solid #ccc}pre{white-space:pre-wrap}</style>
-<p><a href="/">← Inbox</a></p><h1>${escape(s.subject)}</h1>
-<p>From ${escape(s.from)} to ${escape(s.to.join(', '))}</p>
-${html ? `<h2>HTML</h2><iframe sandbox srcdoc="${escape(html)}"></iframe>` : ''}
-<h2>Plain text</h2><pre>${escape(message.parsed.text ?? '')}</pre>
-<h2>Source</h2><pre>${escape(message.raw)}</pre>`;
+<p><a href="/">← Inbox</a></p><h1>${escapeHtml(s.subject)}</h1>
+<p>From ${escapeHtml(s.from)} to ${escapeHtml(s.to.join(', '))}</p>
+${html ? `<h2>HTML</h2><iframe sandbox srcdoc="${escapeHtml(html)}"></iframe>` : ''}
+<h2>Plain text</h2><pre>${escapeHtml(message.parsed.text ?? '')}</pre>
+<h2>Source</h2><pre>${escapeHtml(message.raw)}</pre>`;
 }

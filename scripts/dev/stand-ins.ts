@@ -1,5 +1,6 @@
 // Stand-in backing services: what one is, and starting and stopping those whose URL is not set.
 import path from 'node:path';
+import { messageOf } from '../../src/platform/errors.ts';
 import { isSet, type Env } from './env.ts';
 
 /**
@@ -58,10 +59,6 @@ export interface StandIn {
 export interface RunningStandIn {
   readonly service: StandIn;
   readonly started: StartedStandIn;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** The stand-ins needed: those whose service no variable configures. */

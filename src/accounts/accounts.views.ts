@@ -1,4 +1,5 @@
 // Pages of the accounts feature: sign up, log in, and the participant's own page.
+import { longDate } from '../platform/dates.ts';
 import { html, type SafeHtml } from '../platform/html.ts';
 import { csrfField, field } from '../web/forms.ts';
 import type { User } from './accounts.repo.ts';
@@ -43,7 +44,6 @@ export function loginView({ csrfToken, values = {}, errors = {}, message }: Form
   </article>`;
 }
 
-const joined = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' });
 
 export function myPageView(user: User, sections: readonly SafeHtml[] = []): SafeHtml {
   return html`<article class="narrow">
@@ -53,7 +53,7 @@ export function myPageView(user: User, sections: readonly SafeHtml[] = []): Safe
       <dd>${user.email}</dd>
       <dt>Taking part since</dt>
       <dd>
-        <time datetime="${user.createdAt.toISOString()}">${joined.format(user.createdAt)}</time>
+        <time datetime="${user.createdAt.toISOString()}">${longDate.format(user.createdAt)}</time>
       </dd>
     </dl>
     ${sections}

@@ -1,8 +1,7 @@
 // The campaign's part of the config: its name and when it runs.
 import { z } from 'zod';
 import { ConfigError, configPart, requiredInProduction } from '../config.ts';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS } from './campaign.ts';
 
 /** Shared with parts that sign messages with the campaign's name. */
 export const CAMPAIGN_NAME = z.string().trim().min(1).max(80).default('Winter Photo Contest');

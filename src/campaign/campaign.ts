@@ -10,7 +10,7 @@ export type CampaignPhase =
   | { phase: 'running'; daysLeft: number }
   | { phase: 'ended' };
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+export const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function campaignPhase(campaign: CampaignWindow, now: Date): CampaignPhase {
   if (now < campaign.startsAt) {

@@ -1,8 +1,7 @@
 // The landing page: the campaign's name, its dates and whether it is open.
+import { longDate } from '../platform/dates.ts';
 import { html, type SafeHtml } from '../platform/html.ts';
 import type { CampaignPhase, CampaignWindow } from './campaign.ts';
-
-const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' });
 
 function phaseLine(status: CampaignPhase): SafeHtml {
   switch (status.phase) {
@@ -30,12 +29,10 @@ export function landingView(campaign: CampaignWindow, status: CampaignPhase): Sa
       <p>
         From
         <time datetime="${campaign.startsAt.toISOString()}"
-          >${dateFormat.format(campaign.startsAt)}</time
+          >${longDate.format(campaign.startsAt)}</time
         >
         to
-        <time datetime="${campaign.endsAt.toISOString()}"
-          >${dateFormat.format(campaign.endsAt)}</time
-        >
+        <time datetime="${campaign.endsAt.toISOString()}">${longDate.format(campaign.endsAt)}</time>
       </p>
     </hgroup>
     ${phaseLine(status)}

@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import type { CampaignWindow } from '../campaign/campaign.ts';
 import type { SettingsOf } from '../config.ts';
+import { longDate } from '../platform/dates.ts';
 import { html } from '../platform/html.ts';
 import type { emailConfig } from './email.config.ts';
 import { createOutboxRepo, type OutgoingEmail } from './outbox.repo.ts';
@@ -12,15 +13,13 @@ export interface WelcomeSettings {
   email: Pick<SettingsOf<typeof emailConfig>, 'publicUrl'>;
 }
 
-const day = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' });
-
 export function welcomeEmail(
   settings: WelcomeSettings,
   user: { email: string; displayName: string },
 ): OutgoingEmail {
   const { campaign, email } = settings;
   const link = `${email.publicUrl}/`;
-  const until = day.format(campaign.endsAt);
+  const until = longDate.format(campaign.endsAt);
   const text = [
     `Hello ${user.displayName},`,
     '',

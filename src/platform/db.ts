@@ -3,6 +3,7 @@ import knex, { type Knex } from 'knex';
 import type { BackingServices } from './backing-services.ts';
 import type { SettingsOf } from '../config.ts';
 import type { databaseConfig } from './db.config.ts';
+import { messageOf } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { StartupError } from './startup.ts';
 
@@ -114,7 +115,7 @@ export async function assertDbReachable(db: Db, url: string): Promise<void> {
 
 function unreachable(url: string, err: unknown): StartupError {
   return new StartupError(
-    `cannot reach the database at ${describeDatabase(url)}: ${messageOf(err)}`,
+    `cannot reach the database at ${describeDatabase(url)}: ${reasonOf(err)}`,
     'Check DATABASE_URL (heroku config:get DATABASE_URL), or run `npm run dev`, which starts a local one.',
     { cause: err },
   );
@@ -172,10 +173,9 @@ export function migrationsNotRun(table: string): string {
   );
 }
 
-function messageOf(err: unknown): string {
+/** Why the database did not answer at start. */
+function reasonOf(err: unknown): string {
   // knex's own text for this suggests a pool leak; at startup it only means "no answer in time".
   if (err instanceof Error && err.name === 'KnexTimeoutError') return 'no answer in time';
-  if (err instanceof AggregateError && err.errors.length > 0) return messageOf(err.errors[0]);
-  if (err instanceof Error) return err.message || (err as { code?: string }).code || err.name;
-  return String(err);
+  return messageOf(err);
 }

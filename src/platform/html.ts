@@ -1,4 +1,6 @@
 // A tagged template for server-side HTML that escapes every interpolated value unless marked safe.
+import escapeHtml from 'escape-html';
+
 export class SafeHtml {
   readonly value: string;
 
@@ -9,18 +11,6 @@ export class SafeHtml {
   toString(): string {
     return this.value;
   }
-}
-
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ESCAPES[ch] ?? ch);
 }
 
 type Interpolation =

@@ -3,6 +3,7 @@
 import { once } from 'node:events';
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { Server as NetServer, type AddressInfo } from 'node:net';
+import { messageOf } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { StartupError } from './startup.ts';
 
@@ -138,5 +139,3 @@ export function exitOnSignals(running: RunningServer, logger: Logger): void {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 }
-
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));

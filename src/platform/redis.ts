@@ -3,6 +3,7 @@
 import { createClient } from 'redis';
 import { withDeadline, type BackingServices } from './backing-services.ts';
 import type { SettingsOf } from '../config.ts';
+import { messageOf } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { redisConfig } from './redis.config.ts';
 import { StartupError } from './startup.ts';
@@ -158,12 +159,4 @@ export function describeRedis(url: string): string {
 
 function unwrap(err: unknown): unknown {
   return err instanceof RedisUnavailableError ? err.reason : err;
-}
-
-function messageOf(err: unknown): string {
-  if (err instanceof AggregateError && err.errors.length > 0) return messageOf(err.errors[0]);
-  if (err instanceof Error) {
-    return err.message || (err as { code?: string }).code || err.constructor.name;
-  }
-  return String(err);
 }

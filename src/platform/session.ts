@@ -1,5 +1,6 @@
 // Cookie sessions (express-session): the store, the middleware, what a session holds, and the helpers
 // that start or end one. A session exists only for a logged-in visitor.
+import { parse as parseCookies } from 'cookie';
 import type { Request, RequestHandler } from 'express';
 import session, { type Store } from 'express-session';
 import type { SettingsOf } from '../config.ts';
@@ -29,7 +30,8 @@ declare global {
 }
 
 export const SESSION_COOKIE = 'sid';
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Methods that change nothing: they start no session and need no CSRF token. */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 const MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** Sessions live in this process's memory: fine for one dyno, lost on restart, not shared between dynos. */
@@ -81,13 +83,12 @@ export function sessions(config: SessionSettings, store: Store): RequestHandler 
   // #endregion
 }
 
-/** A cookie's value as the browser sent it, or undefined when it sent none (or an empty one). */
+/**
+ * A cookie's value, percent-decoded, read as express-session reads its own (the first of a name counts),
+ * or undefined when the browser sent none (or an empty one).
+ */
 export function readCookie(req: Request, name: string): string | undefined {
-  for (const pair of (req.headers.cookie ?? '').split(';')) {
-    const [key, value] = pair.split('=', 2);
-    if (key?.trim() === name && value) return value.trim();
-  }
-  return undefined;
+  return parseCookies(req.headers.cookie ?? '')[name] || undefined;
 }
 
 /** The logged-in user, or undefined for a visitor; while the store is away, throws its error. */

@@ -5,7 +5,12 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { HttpError } from '../platform/http-errors.ts';
-import { readCookie, shownUserOf, type SessionSettings } from '../platform/session.ts';
+import {
+  readCookie,
+  SAFE_METHODS,
+  shownUserOf,
+  type SessionSettings,
+} from '../platform/session.ts';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -17,7 +22,6 @@ declare global {
   }
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const NOT_A_FORM = 'Send this form from the page it belongs to (as a normal HTML form post).';
 const FORGED =
   'This form has expired or did not come from this site. Go back, reload the page and try again.';

@@ -80,9 +80,7 @@ test('a Cookie header over Node’s 16 kB limit is refused with 431 before the a
 });
 
 test('a forged session cookie beside a genuine form: log out ends nothing and answers as usual', async () => {
-  const form = await request(built.app).get('/login');
-  const formCookie = /form=([^;]+)/.exec(String(form.headers['set-cookie']))![1]!;
-  const token = /name="_csrf" value="([^"]+)"/.exec(form.text)![1]!;
+  const { cookie: formCookie, token } = await genuineForm();
   const res = await request(built.app)
     .post('/logout')
     .set('Cookie', `sid=${encodeURIComponent(signed('no-such-session'))}; form=${formCookie}`)
@@ -92,6 +90,40 @@ test('a forged session cookie beside a genuine form: log out ends nothing and an
   assert.equal(res.headers.location, '/');
   // The real session is untouched.
   await request(built.app).get('/me').set('Cookie', `sid=${realSession}`).expect(200);
+});
+
+/** A genuine form cookie's value and the token of the page that set it. */
+async function genuineForm() {
+  const form = await request(built.app).get('/login');
+  const cookie = /form=([^;]+)/.exec(String(form.headers['set-cookie']))![1]!;
+  return { cookie, token: /name="_csrf" value="([^"]+)"/.exec(form.text)![1]! };
+}
+
+test('a form cookie with `=` in its value is read whole: cut at the `=`, it would pass for the genuine one', async () => {
+  const { cookie, token } = await genuineForm();
+  const res = await request(built.app)
+    .post('/logout')
+    .set('Cookie', `form=${cookie}=x`)
+    .type('form')
+    .send({ _csrf: token });
+  assert.equal(res.status, 403);
+  // A page that reads it hands out a fresh form cookie, as for any value this site did not set.
+  const page = await request(built.app).get('/login').set('Cookie', `form=${cookie}=x`);
+  assert.match(String(page.headers['set-cookie']), /form=/);
+});
+
+test('a percent-encoded form cookie is decoded: it is the same cookie, its token is accepted', async () => {
+  const { cookie, token } = await genuineForm();
+  const encoded = [...cookie].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('');
+  const page = await request(built.app).get('/login').set('Cookie', `form=${encoded}`);
+  assert.equal(page.headers['set-cookie'], undefined);
+  const res = await request(built.app)
+    .post('/logout')
+    .set('Cookie', `form=${encoded}`)
+    .type('form')
+    .send({ _csrf: token });
+  assert.equal(res.status, 303);
+  assert.equal(res.headers.location, '/');
 });
 
 test('a page view without a session cookie never reaches the store; one with a cookie, or a POST, does', async () => {

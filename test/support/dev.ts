@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { withDeadline } from '../../src/platform/backing-services.ts';
 
 /** The repository, where scripts/dev.ts and the test fixtures are. */
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -134,19 +135,12 @@ after(async () => {
 export { freePort } from '../../scripts/dev/index.ts';
 
 /** `promise`, or a failure with the launcher's output if it takes longer than `ms`. */
-export async function within<T>(promise: Promise<T>, ms: number, what: string, launcher: Launcher) {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what}: not within ${ms} ms. Output:\n${launcher.output()}`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function within<T>(promise: Promise<T>, ms: number, what: string, launcher: Launcher) {
+  return withDeadline(
+    promise,
+    ms,
+    () => new Error(`${what}: not within ${ms} ms. Output:\n${launcher.output()}`),
+  );
 }
 
 /** Polls `condition` for up to `ms` (30 s: PGlite alone takes some 10 s to start on a busy laptop), failing early with the output if the launcher exits meanwhile. */

@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { marpCli } from '@marp-team/marp-cli';
+import escapeHtml from 'escape-html';
 import { expandDecks } from '../workshop/build.ts';
 import { generate } from '../workshop/generate.ts';
 import type { Tree } from '../workshop/source.ts';
@@ -78,12 +79,6 @@ export async function buildSlides(source: Tree, options: SlidesOptions): Promise
     await rm(work, { recursive: true, force: true });
   }
 }
-
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"]/g,
-    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch] ?? ch,
-  );
 
 function indexPage(decks: Deck[], pdf: boolean): string {
   const items = decks
