@@ -44,7 +44,6 @@ export function loginView({ csrfToken, values = {}, errors = {}, message }: Form
   </article>`;
 }
 
-
 export function myPageView(user: User, sections: readonly SafeHtml[] = []): SafeHtml {
   return html`<article class="narrow">
     <h1>Hello, ${user.displayName}</h1>
