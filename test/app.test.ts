@@ -70,7 +70,7 @@ describe('GET /healthz', () => {
         return new Promise<void>((resolve) => (answer = resolve));
       },
       unreachable: () => new StartupError('unused', 'unused'),
-      outage: () => undefined,
+      describeOutage: () => undefined,
       close: () => Promise.resolve(),
     });
     const together = [services.health(), services.health(), services.health()];

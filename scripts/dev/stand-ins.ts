@@ -51,7 +51,7 @@ export interface StandIn {
    * Why the service cannot be started on this machine, for a service the app can do without in
    * development (it then keeps things in memory); undefined when it can. The launcher prints the reason.
    */
-  missing?(): Promise<string | undefined>;
+  whyUnavailable?(): Promise<string | undefined>;
   /** Starts the service; heavy packages are best imported here, so a configured URL never loads them. */
   start(context: StandInContext): Promise<StartedStandIn>;
 }
@@ -119,7 +119,7 @@ export async function startNeededStandIns(
 ): Promise<RunningStandIn[]> {
   const needed: StandIn[] = [];
   for (const service of standInsNeeded(registry, env)) {
-    const reason = await service.missing?.();
+    const reason = await service.whyUnavailable?.();
     if (reason === undefined) needed.push(service);
     else report(`${service.name}: not started, ${service.envVar} stays unset: ${reason}`);
   }

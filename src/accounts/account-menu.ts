@@ -2,11 +2,11 @@
 // logged-in participant, whose pages are then kept out of every cache.
 import type { RequestHandler } from 'express';
 import { html } from '../platform/html.ts';
-import { shownUserOf } from '../platform/session.ts';
+import { loggedInUserIgnoringOutage } from '../platform/session.ts';
 import { csrfField } from '../web/forms.ts';
 
 export const accountMenu: RequestHandler = (req, res, next) => {
-  const user = shownUserOf(req);
+  const user = loggedInUserIgnoringOutage(req);
   if (!user) {
     res.locals.menu = html`<li><a href="/signup">Sign up</a></li>
       <li><a href="/login">Log in</a></li>`;

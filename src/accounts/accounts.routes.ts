@@ -12,7 +12,7 @@ import {
   regenerateSession,
   saveSession,
   SESSION_COOKIE,
-  userOf,
+  loggedInUser,
 } from '../platform/session.ts';
 import { createUsersRepo, type User } from './accounts.repo.ts';
 import { loginSchema, parseForm, signupSchema } from './accounts.schema.ts';
@@ -51,7 +51,7 @@ export const accountsModule: AppModule = {
     // What other modules show on "my page", in module order.
     const myPageSections = extensions.sections('myPage');
 
-    const show = (
+    const renderForm = (
       req: Request,
       res: Response,
       view: (state: FormState) => ReturnType<typeof signupView>,
@@ -71,15 +71,15 @@ export const accountsModule: AppModule = {
       res.redirect(303, '/me');
     };
 
-    router.get('/signup', (req, res) => show(req, res, signupView, 'Sign up'));
+    router.get('/signup', (req, res) => renderForm(req, res, signupView, 'Sign up'));
 
     router.post('/signup', async (req, res) => {
       const form = parseForm(signupSchema, req.body);
-      if (!form.ok) return show(req, res, signupView, 'Sign up', 422, form);
+      if (!form.ok) return renderForm(req, res, signupView, 'Sign up', 422, form);
       await deps.limits.take(SIGNUP_PER_ADDRESS, addressOf(req)); // @step 5+
       const result = await accounts.signUp(form.data);
       if (!result.ok) {
-        return show(req, res, signupView, 'Sign up', 422, {
+        return renderForm(req, res, signupView, 'Sign up', 422, {
           values: { email: form.data.email, displayName: form.data.displayName },
           errors: { email: 'An account with this email already exists. Log in instead?' },
         });
@@ -88,21 +88,21 @@ export const accountsModule: AppModule = {
       // The account exists now: should the session store fail to log them in, the answer says so,
       // or a second try would read "already exists".
       await logInAs(req, res, result.user).catch((err: unknown) => {
-        if (deps.services.outage(err) === undefined) throw err;
+        if (deps.services.describeOutage(err) === undefined) throw err;
         req.log.warn({ userId: result.user.id }, 'signed up, but the session store is away');
         dropSession(req);
-        show(req, res, loginView, 'Log in', 201, {
+        renderForm(req, res, loginView, 'Log in', 201, {
           values: { email: form.data.email },
           message: ACCOUNT_READY,
         });
       });
     });
 
-    router.get('/login', (req, res) => show(req, res, loginView, 'Log in'));
+    router.get('/login', (req, res) => renderForm(req, res, loginView, 'Log in'));
 
     router.post('/login', async (req, res) => {
       const form = parseForm(loginSchema, req.body);
-      if (!form.ok) return show(req, res, loginView, 'Log in', 422, form);
+      if (!form.ok) return renderForm(req, res, loginView, 'Log in', 422, form);
       // @step 5+
       // #region login-limits
       // Counted before the password is checked: past a limit, a guess costs no hashing at all.
@@ -117,7 +117,7 @@ export const accountsModule: AppModule = {
       // @end
       const user = await accounts.logIn(form.data.email, form.data.password);
       if (!user) {
-        return show(req, res, loginView, 'Log in', 401, {
+        return renderForm(req, res, loginView, 'Log in', 401, {
           values: { email: form.data.email },
           message: WRONG_CREDENTIALS,
         });
@@ -137,7 +137,7 @@ export const accountsModule: AppModule = {
     });
 
     router.get('/me', async (req, res) => {
-      const id = userOf(req)?.id;
+      const id = loggedInUser(req)?.id;
       const user = id ? await users.findById(id) : undefined;
       if (!user) return res.redirect(303, '/login');
       const sections = await Promise.all(myPageSections.map((section) => section(req)));

@@ -17,10 +17,10 @@ const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cn}\p{Co}\p{Cs}]/u;
 // letters or symbols (the Hangul fillers U+3164 and U+115F, the blank Braille pattern U+2800).
 const VISIBLE = /(?![\p{Default_Ignorable_Code_Point}\u2800])[\p{L}\p{N}\p{P}\p{S}]/u;
 
-const text = (missing: string) =>
+const requiredText = (missing: string) =>
   z.string({ error: missing }).transform((value) => value.trim().normalize('NFC'));
 
-export const email = text('Enter your email address.').pipe(
+export const email = requiredText('Enter your email address.').pipe(
   z
     .string()
     .min(1, 'Enter your email address.')
@@ -33,7 +33,7 @@ export const email = text('Enter your email address.').pipe(
     .refine((value) => EMAIL.test(value), 'Enter an email address like name@example.com.'),
 );
 
-const displayName = text('Enter a display name.').pipe(
+const displayName = requiredText('Enter a display name.').pipe(
   z
     .string()
     .min(1, 'Enter a display name.')

@@ -20,7 +20,7 @@ export function welcomeEmail(
   const { campaign, email } = settings;
   const link = `${email.publicUrl}/`;
   const until = longDate.format(campaign.endsAt);
-  const text = [
+  const plainText = [
     `Hello ${user.displayName},`,
     '',
     `Welcome to ${campaign.name}! You can take part until ${until}.`,
@@ -42,7 +42,7 @@ export function welcomeEmail(
     kind: 'welcome',
     to: { address: user.email, name: user.displayName },
     subject: `Welcome to ${campaign.name}`,
-    text,
+    text: plainText,
     html: body.value,
   };
 }

@@ -10,7 +10,7 @@ export interface BackingService {
   /** The one clear line (and what to check) when the service does not answer at start. */
   unreachable(err: unknown): StartupError;
   /** A sentence for visitors when `err` means this service is away right now; else undefined. */
-  outage(err: unknown): string | undefined;
+  describeOutage(err: unknown): string | undefined;
   close(): Promise<void>;
 }
 
@@ -71,9 +71,9 @@ export class BackingServices {
   }
 
   /** The visitor's sentence for an error that is an outage of one of the services. */
-  outage(err: unknown): string | undefined {
+  describeOutage(err: unknown): string | undefined {
     for (const service of this.#services) {
-      const sentence = service.outage(err);
+      const sentence = service.describeOutage(err);
       if (sentence !== undefined) return sentence;
     }
     return undefined;

@@ -32,7 +32,7 @@ export function openDatabase(
     name: 'database',
     check: () => pingDb(db),
     unreachable: (err) => unreachable(database.url, err),
-    outage: (err) => {
+    describeOutage: (err) => {
       if (isDatabaseUnavailable(err)) {
         return 'Our database is not answering right now. Please try again in a minute.';
       }

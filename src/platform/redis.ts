@@ -98,7 +98,7 @@ export function openRedis(
         'Check REDIS_URL (heroku config:get REDIS_URL), or unset it locally: `npm run dev` starts a Redis.',
         { cause: err },
       ),
-    outage: (err) =>
+    describeOutage: (err) =>
       err instanceof RedisUnavailableError
         ? 'Logins are not available for a moment. Please try again in a minute.'
         : undefined,

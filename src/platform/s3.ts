@@ -116,7 +116,7 @@ export function openBucket(settings: S3Settings, services: BackingServices): Buc
       await client.send(new HeadBucketCommand({ Bucket: settings.bucket }));
     },
     unreachable: (err) => unreachable(settings, err),
-    outage: (err) =>
+    describeOutage: (err) =>
       err instanceof S3UnavailableError
         ? 'Our file storage is not answering right now. Please try again in a minute.'
         : undefined,

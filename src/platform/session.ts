@@ -92,13 +92,13 @@ export function readCookie(req: Request, name: string): string | undefined {
 }
 
 /** The logged-in user, or undefined for a visitor; while the store is away, throws its error. */
-export function userOf(req: Request): SessionUser | undefined {
+export function loggedInUser(req: Request): SessionUser | undefined {
   if (req.sessionError !== undefined) throw req.sessionError;
   return req.session?.user;
 }
 
 /** For what every page shows, such as the menu: while the store is away, the visitor's view. */
-export function shownUserOf(req: Request): SessionUser | undefined {
+export function loggedInUserIgnoringOutage(req: Request): SessionUser | undefined {
   return req.sessionError === undefined ? req.session?.user : undefined;
 }
 

@@ -4,7 +4,7 @@ import { Router, type Request } from 'express';
 import type { AppModule } from '../app-module.ts';
 import type { Deps } from '../deps.ts';
 import { HttpError } from '../platform/http-errors.ts';
-import { userOf } from '../platform/session.ts';
+import { loggedInUser } from '../platform/session.ts';
 import { page } from '../web/layout.ts';
 import { photoPageView, photoSectionView } from './photos.views.ts';
 import { createPhotos } from './photos.service.ts';
@@ -17,7 +17,7 @@ const photosOf = (deps: Deps) =>
   createPhotos({ db: deps.db, bucket: deps.bucket, logger: deps.logger, now: deps.now });
 
 function uploaderOf(req: Request): string {
-  const id = userOf(req)?.id;
+  const id = loggedInUser(req)?.id;
   if (!id) throw new HttpError(401, 'Log in to change your photo.');
   return id;
 }
@@ -26,7 +26,7 @@ function uploaderOf(req: Request): string {
 const confirmUrl = (req: Request) => (id: string) =>
   `${req.protocol}://${req.get('host')}/me/photo/confirm?upload=${encodeURIComponent(id)}`;
 
-const text = (value: unknown): string | undefined =>
+const stringOrUndefined = (value: unknown): string | undefined =>
   typeof value === 'string' ? value : undefined;
 
 export const photosModule: AppModule = {
@@ -48,7 +48,7 @@ export const photosModule: AppModule = {
 
     // The page that changes the photo, with a freshly signed form post so that it works without script.
     router.get('/me/photo', async (req, res) => {
-      const userId = userOf(req)?.id;
+      const userId = loggedInUser(req)?.id;
       if (!userId) return res.redirect(303, '/login');
       const [photo, upload] = await Promise.all([
         photos.photoOf(userId),
@@ -63,7 +63,7 @@ export const photosModule: AppModule = {
       const userId = uploaderOf(req);
       await deps.limits.take(PRESIGN_PER_ADDRESS, addressOf(req)); // @step 5+
       const body = req.body as Record<string, unknown> | undefined;
-      const upload = await photos.issue(userId, { type: text(body?.type) ?? '' });
+      const upload = await photos.issue(userId, { type: stringOrUndefined(body?.type) ?? '' });
       req.log.info({ userId, upload: upload.id }, 'photo upload signed');
       res.status(201).json({ id: upload.id, url: upload.url, fields: upload.fields });
     });
@@ -71,7 +71,7 @@ export const photosModule: AppModule = {
     // The page's script, once the bucket has the file.
     router.post('/me/photo/confirm', async (req, res) => {
       const userId = uploaderOf(req);
-      const id = text((req.body as Record<string, unknown> | undefined)?.upload) ?? '';
+      const id = stringOrUndefined((req.body as Record<string, unknown> | undefined)?.upload) ?? '';
       const photo = await photos.confirm(userId, id);
       req.log.info({ userId, upload: id }, 'photo attached');
       res.json({ photo });
@@ -81,8 +81,8 @@ export const photosModule: AppModule = {
     // The upload id is a one-time secret of this user's session, so this GET changes nothing for anyone else.
     router.get('/me/photo/confirm', async (req, res) => {
       const userId = uploaderOf(req);
-      const id = text(req.query.upload) ?? '';
-      await photos.confirm(userId, id, text(req.query.key) ?? '');
+      const id = stringOrUndefined(req.query.upload) ?? '';
+      await photos.confirm(userId, id, stringOrUndefined(req.query.key) ?? '');
       req.log.info({ userId, upload: id }, 'photo attached');
       res.redirect(303, '/me#photo-heading');
     });

@@ -8,7 +8,7 @@ import { HttpError } from '../platform/http-errors.ts';
 import {
   readCookie,
   SAFE_METHODS,
-  shownUserOf,
+  loggedInUserIgnoringOutage,
   type SessionSettings,
 } from '../platform/session.ts';
 
@@ -28,7 +28,7 @@ const FORGED =
 export const FORM_COOKIE = 'form';
 const FORM_COOKIE_MAX_AGE_MS = 2 * 60 * 60 * 1000;
 
-function same(expected: string, given: unknown): boolean {
+function equalInConstantTime(expected: string, given: unknown): boolean {
   if (typeof given !== 'string') return false;
   const a = Buffer.from(expected);
   const b = Buffer.from(given);
@@ -42,7 +42,7 @@ export function csrfProtection(config: SessionSettings): RequestHandler {
   /** Tokens this request may carry: one per binding the browser holds. */
   const accepted = (req: Request): string[] => {
     const tokens: string[] = [];
-    if (shownUserOf(req)) tokens.push(sign(`session:${req.sessionID}`));
+    if (loggedInUserIgnoringOutage(req)) tokens.push(sign(`session:${req.sessionID}`));
     const nonce = readCookie(req, FORM_COOKIE);
     if (nonce) tokens.push(sign(`form:${nonce}`));
     return tokens;
@@ -51,7 +51,7 @@ export function csrfProtection(config: SessionSettings): RequestHandler {
   const issue = (req: Request, res: Response): string => {
     // A page with a token is personal: no cache may keep it for somebody else.
     res.set('Cache-Control', 'private, no-store');
-    if (shownUserOf(req)) return sign(`session:${req.sessionID}`);
+    if (loggedInUserIgnoringOutage(req)) return sign(`session:${req.sessionID}`);
     let nonce = readCookie(req, FORM_COOKIE);
     if (!nonce || !/^[\w-]{43}$/.test(nonce)) {
       nonce = randomBytes(32).toString('base64url');
@@ -75,7 +75,8 @@ export function csrfProtection(config: SessionSettings): RequestHandler {
     if (!req.is('application/x-www-form-urlencoded')) throw new HttpError(415, NOT_A_FORM);
     const given: unknown =
       (req.body as Record<string, unknown> | undefined)?._csrf ?? req.get('x-csrf-token');
-    if (!accepted(req).some((token) => same(token, given))) throw new HttpError(403, FORGED);
+    if (!accepted(req).some((token) => equalInConstantTime(token, given)))
+      throw new HttpError(403, FORGED);
     next();
   };
   // #endregion

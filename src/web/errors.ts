@@ -25,7 +25,7 @@ const TITLES: Record<number, string> = {
 /** Answers every error; an outage of a backing service becomes a 503 with a sentence to act on. */
 export function errorHandler(services: BackingServices): ErrorRequestHandler {
   return function errorHandler(thrown: unknown, req, res, next) {
-    const outage = services.outage(thrown);
+    const outage = services.describeOutage(thrown);
     const err = outage === undefined ? thrown : serviceUnavailable(outage, thrown);
     const status = statusOf(err);
     // An outage is expected and handled: one line a request says what failed, without the stack.

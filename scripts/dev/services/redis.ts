@@ -5,7 +5,7 @@ import type { StandIn } from '../stand-ins.ts';
 export const redis: StandIn = {
   name: 'redis',
   envVar: 'REDIS_URL',
-  async missing() {
+  async whyUnavailable() {
     const { findRedisServer } = await import('../redis-server.ts');
     if ((await findRedisServer()) !== undefined) return undefined;
     return (
