@@ -67,7 +67,6 @@ export function sessions(config: SessionSettings, store: Store): RequestHandler 
         'in front of it, as Heroku’s router gives it (X-Forwarded-Proto: https)',
     );
   };
-  // #region outage
   // When the store cannot load a session, the request goes on without one: a page that needs no
   // session (the landing page) still answers; one that does gets the store's error, so a 503.
   return function session(req, res, next) {
@@ -80,7 +79,6 @@ export function sessions(config: SessionSettings, store: Store): RequestHandler 
       next();
     });
   };
-  // #endregion
 }
 
 /**

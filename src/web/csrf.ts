@@ -65,7 +65,6 @@ export function csrfProtection(config: SessionSettings): RequestHandler {
     return sign(`form:${nonce}`);
   };
 
-  // #region check
   return function csrfProtection(req, res, next) {
     let token: string | undefined;
     req.csrfToken = () => (token ??= issue(req, res));
@@ -79,5 +78,4 @@ export function csrfProtection(config: SessionSettings): RequestHandler {
       throw new HttpError(403, FORGED);
     next();
   };
-  // #endregion
 }

@@ -99,6 +99,38 @@ describe('excerpts', () => {
     assert.match(greet!, /^```ts\nexport const greet = \(name: string\) =>/);
   });
 
+  test('a named function that is returned is quoted with its return and the comments above it', () => {
+    const code = [
+      'export function guard(allowed: boolean) {',
+      '  const why = "not allowed";',
+      '  // Refuses what is not allowed.',
+      '  return function check(next: () => void) {',
+      '    if (!allowed) throw new Error(why);',
+      '    next();',
+      '  };',
+      '}',
+      '',
+    ].join('\n');
+    const deck = '<!-- excerpt: src/serve.ts::guard.check -->\n';
+    assert.equal(
+      expandedDecks(withCode(code, deck)).get('01-hello.md'),
+      [
+        '```ts',
+        '// Refuses what is not allowed.',
+        'return function check(next: () => void) {',
+        '  if (!allowed) throw new Error(why);',
+        '  next();',
+        '};',
+        '```',
+        '',
+      ].join('\n'),
+    );
+    assert.throws(
+      () => expandedDecks(withCode(code, '<!-- excerpt: src/serve.ts::guard.guard -->\n')),
+      /no declaration "guard" in guard \(declarations there: why, check\)/,
+    );
+  });
+
   test('a declaration that is not there fails the build with deck, line, file, name and what is there', () => {
     assert.throws(
       () => expandedDecks(withCode(SERVE, '\n<!-- excerpt: src/serve.ts::serve.start -->\n')),

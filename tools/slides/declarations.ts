@@ -37,7 +37,10 @@ function declaredName(node: ts.Node): string | undefined {
     ts.isGetAccessorDeclaration(node) ||
     ts.isSetAccessorDeclaration(node) ||
     ts.isPropertySignature(node) ||
-    ts.isMethodSignature(node)
+    ts.isMethodSignature(node) ||
+    // `return function session(req, res, next) { … }`: a function's own name is how a reader finds it.
+    ts.isFunctionExpression(node) ||
+    ts.isClassExpression(node)
   ) {
     const name = node.name;
     if (name && (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isPrivateIdentifier(name)))
@@ -62,9 +65,19 @@ function nearestDeclarations(node: ts.Node): Array<{ name: string; node: ts.Node
   return found;
 }
 
-/** The node whose text is quoted: a lone `const x = …` is quoted with its `export const`. */
+/**
+ * The node whose text is quoted: a lone `const x = …` is quoted with its `export const`, a named function
+ * that is returned with its `return` (and the comments above it).
+ */
 function quotedNode(node: ts.Node): ts.Node {
   const list = node.parent;
+  if (
+    (ts.isFunctionExpression(node) || ts.isClassExpression(node)) &&
+    ts.isReturnStatement(list) &&
+    list.expression === node
+  ) {
+    return list;
+  }
   if (
     ts.isVariableDeclaration(node) &&
     ts.isVariableDeclarationList(list) &&
