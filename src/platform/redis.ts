@@ -29,26 +29,22 @@ export class RedisUnavailableError extends Error {
 }
 
 function connect(settings: RedisSettings & { url: string }, onReconnect: () => boolean) {
-  const common = {
-    connectTimeout: CONNECT_TIMEOUT_MS,
-    // At start, the first failure is final (the process should say so and exit); once connected,
-    // an outage is waited out, retrying sooner at first and every two seconds at most.
-    reconnectStrategy: (retries: number, cause: Error) =>
-      onReconnect() ? Math.min(2 ** retries * 50, MAX_RECONNECT_DELAY_MS) : cause,
-  };
-  // #region client
   return createClient({
     url: settings.url,
-    // Heroku's certificate is self-signed: the connection is encrypted, but the server is not verified.
-    socket: settings.tls
-      ? { ...common, tls: true, rejectUnauthorized: false }
-      : { ...common, tls: false },
+    socket: {
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      // At start, the first failure is final (the process should say so and exit); once connected,
+      // an outage is waited out, retrying sooner at first and every two seconds at most.
+      reconnectStrategy: (retries: number, cause: Error) =>
+        onReconnect() ? Math.min(2 ** retries * 50, MAX_RECONNECT_DELAY_MS) : cause,
+      // Heroku's certificate is self-signed: the connection is encrypted, but the server is not verified.
+      ...(settings.tls ? { tls: true, rejectUnauthorized: false } : { tls: false }),
+    },
     // Without this, a command sent during an outage waits, unanswered, until Redis comes back.
     disableOfflineQueue: true,
     // Notices a connection that a proxy or the network dropped silently, before a visitor does.
     pingInterval: 10_000,
   });
-  // #endregion
 }
 
 /**
