@@ -104,6 +104,40 @@ export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
     return open(userId, undefined, expiresAt);
   };
 
+  /** Writes the upload's row, then signs it: the bucket takes it for the next UPLOAD_SECONDS only. */
+  const signUpload = async (userId: string, type?: string, returnTo?: (id: string) => string) => {
+    const expiresAt = new Date(now().getTime() + UPLOAD_SECONDS * 1000);
+    // The page's script gets an upload per file; every view of the plain form shares one.
+    const { id, pendingKey: key } = type
+      ? await open(userId, type, expiresAt)
+      : await formUpload(userId, expiresAt);
+    const post = await bucket.presignPost({
+      key,
+      maxBytes: MAX_PHOTO_BYTES,
+      expiresInSeconds: UPLOAD_SECONDS,
+      ...(type ? { contentType: type } : {}),
+      // A condition of the policy: each view signs the address its own browser came to.
+      ...(returnTo ? { redirectTo: returnTo(id) } : {}),
+    });
+    return { id, ...post, expiresAt };
+  };
+
+  /**
+   * The type of what arrived is what its bytes say, never only what the browser declared: a file that is
+   * not a photo, or not the type that was signed for, is refused.
+   */
+  const typeByBytes = async (upload: Upload): Promise<PhotoType> => {
+    const type = sniffPhotoType(await bucket.firstBytes(upload.pendingKey, SNIFF_BYTES));
+    if (!type || (upload.declaredType !== null && type !== upload.declaredType)) {
+      return refuse(
+        upload,
+        415,
+        `That file is not a ${TYPE_NAMES} image, whatever its name says. Nothing was saved.`,
+      );
+    }
+    return type;
+  };
+
   return {
     /**
      * Signs one upload for this user. With a type, the browser must declare exactly that type; a
@@ -118,22 +152,7 @@ export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
       if (type !== undefined && !isPhotoType(type)) {
         throw new HttpError(415, `A photo must be a ${TYPE_NAMES} image.`);
       }
-      // #region issue
-      const expiresAt = new Date(now().getTime() + UPLOAD_SECONDS * 1000);
-      // The page's script gets an upload per file; every view of the plain form shares one.
-      const { id, pendingKey: key } = type
-        ? await open(userId, type, expiresAt)
-        : await formUpload(userId, expiresAt);
-      const post = await bucket.presignPost({
-        key,
-        maxBytes: MAX_PHOTO_BYTES,
-        expiresInSeconds: UPLOAD_SECONDS,
-        ...(type ? { contentType: type } : {}),
-        // A condition of the policy: each view signs the address its own browser came to.
-        ...(options.returnTo ? { redirectTo: options.returnTo(id) } : {}),
-      });
-      return { id, ...post, expiresAt };
-      // #endregion
+      return signUpload(userId, type, options.returnTo);
     },
 
     /**
@@ -191,17 +210,7 @@ export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
           'The file arrived with data we did not sign for. Nothing was saved.',
         );
       }
-      // #region sniff
-      // The type is what the bytes say, never only what the browser declared.
-      const type = sniffPhotoType(await bucket.firstBytes(upload.pendingKey, SNIFF_BYTES));
-      if (!type || (upload.declaredType !== null && type !== upload.declaredType)) {
-        return refuse(
-          upload,
-          415,
-          `That file is not a ${TYPE_NAMES} image, whatever its name says. Nothing was saved.`,
-        );
-      }
-      // #endregion
+      const type = await typeByBytes(upload);
 
       const key = photoKeyOf(userId, upload.id, type);
       await bucket.copy(upload.pendingKey, key, type);
