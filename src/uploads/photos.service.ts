@@ -122,10 +122,7 @@ export function createPhotos({ db, bucket, logger, now }: PhotosDeps) {
     return { id, ...post, expiresAt };
   };
 
-  /**
-   * The type of what arrived is what its bytes say, never only what the browser declared: a file that is
-   * not a photo, or not the type that was signed for, is refused.
-   */
+  /** The type its bytes show, and the one signed for if there was one; anything else is refused. */
   const typeByBytes = async (upload: Upload): Promise<PhotoType> => {
     const type = sniffPhotoType(await bucket.firstBytes(upload.pendingKey, SNIFF_BYTES));
     if (!type || (upload.declaredType !== null && type !== upload.declaredType)) {
