@@ -51,7 +51,10 @@ async function startFixture(
   extra: Record<string, string> = {},
 ): Promise<{ port: number; child: Child }> {
   const port = await freePort();
-  const child = start(['test/fixtures/slow-server.ts'], { ...env, PORT: String(port), ...extra });
+  // What these tests time is the shutdown: on a busy machine a first connection can take longer than
+  // the default 5 s, and the boot must not fail for that.
+  const boot = { DATABASE_TIMEOUT_MS: '20000', PORT: String(port) };
+  const child = start(['test/fixtures/slow-server.ts'], { ...env, ...boot, ...extra });
   // A process that does not exit fails its test; it must not keep the whole file from ending.
   onCleanup(() => void (child.process.exitCode === null && child.process.kill('SIGKILL')));
   await waitForHttp(`http://127.0.0.1:${port}/healthz`, child);
