@@ -4,9 +4,9 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../scripts/dev/ready.ts';
 import { provideAddons, type AddonSpec, type ProvidedAddons } from './addons.ts';
 import type { LocalS3 } from '../../scripts/dev/s3-server.ts';
 import type { SmtpSink } from '../../scripts/dev/smtp-sink.ts';
@@ -504,13 +504,4 @@ export function runQuiet(
       );
     });
   });
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }
