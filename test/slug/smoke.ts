@@ -1,16 +1,22 @@
 // A smoke check of the running slug as Heroku's router and a visitor's browser would use it; run by hand
 // with `node test/slug/smoke.ts`, it needs nothing but Node, so that it also runs in the pruned slug.
 //
-// It reads where everything is from the environment, and exits 1 with what answered on the first
-// answer that is wrong:
+// It reads where everything is from the environment, and on the first wrong answer exits 1, saying
+// what answered:
 //   SMOKE_BASE_URL         the web process, e.g. http://127.0.0.1:5000
 //   SMOKE_ROUTER_HEADERS   a JSON object of the headers the router adds to each request, e.g.
 //                          {"X-Forwarded-Proto":"https","X-Forwarded-For":"203.0.113.7"}
-//   SMOKE_WEB_CONCURRENCY  how many web processes serve SMOKE_BASE_URL
+// @step 3+
 //   SMOKE_MAILBOX_URL      the SMTP server's inbox: GET /messages.json lists the messages it took,
 //                          oldest first, as [{ to: [address], subject, … }]
+// @end
+// @step 4+
 //   SMOKE_BUCKET_URL       the bucket over plain HTTP, path-style (http://HOST/BUCKET): where the
 //                          browser's upload form posts, and, at the same paths, what the app links to
+// @end
+// @step 5+
+//   SMOKE_WEB_CONCURRENCY  how many web processes serve SMOKE_BASE_URL
+// @end
 import { randomBytes } from 'node:crypto'; // @step 2+
 
 type RequestHeaders = Record<string, string>;
