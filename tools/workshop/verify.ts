@@ -268,7 +268,7 @@ async function checkServer(
     try {
       await whileUp?.();
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n${output()}`, { cause: err });
+      throw new Error(`${(err as Error).message}\n${label} printed:\n${output()}`, { cause: err });
     }
   } finally {
     code = await proc.terminate();
