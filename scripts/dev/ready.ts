@@ -3,7 +3,11 @@ import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** A port that nothing listens on, tried on all interfaces, the way the app and the launcher listen. */
+/**
+ * A port that nothing listens on, tried on all interfaces: whoever gets it (the app, the launcher, a
+ * pruned slug under workshop:verify) listens on all of them, and a port that is free on 127.0.0.1 may
+ * still be taken on another address.
+ */
 export async function freePort(): Promise<number> {
   const server = createServer().listen(0);
   await once(server, 'listening');

@@ -24,7 +24,7 @@ export interface AddonSpec {
 export interface ProvidedAddons {
   env: Record<string, string>;
   describe: string[];
-  /** The mail provider's stand-in, when there is one: what the worker delivers lands here. */
+  /** The mail provider's stand-in, when there is one: what the worker delivers lands in its inbox. */
   mailbox?: SmtpSink;
   /** The bucket's stand-in, when there is one: where the browser's upload goes, over plain HTTP. */
   bucket?: LocalS3;
@@ -84,7 +84,11 @@ export async function provideAddons(
         provided.describe.push(`${plan} → reached over TLS only, as DATABASE_URL with a password`);
       } else if (service === 'mailgun') {
         // The add-on's own variables, not SMTP_URL, so the slug proves the app reads them.
-        const sink = await startSmtpSink({ tls: { key: certificate.key, cert: certificate.cert } });
+        // Its web inbox too: a step's smoke check reads what arrived over HTTP.
+        const sink = await startSmtpSink({
+          tls: { key: certificate.key, cert: certificate.cert },
+          inboxPort: 0,
+        });
         provided.mailbox = sink;
         Object.assign(provided.env, {
           MAILGUN_SMTP_SERVER: '127.0.0.1',

@@ -6,7 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, runQuiet, spawnGroup } from './verify.ts';
+import { freePort } from '../../scripts/dev/index.ts';
+import { runQuiet, spawnGroup } from './verify.ts';
 
 export interface Solution {
   step: number;

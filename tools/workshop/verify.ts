@@ -1,14 +1,28 @@
 // Proves every generated step works as an attendee and Heroku will use it: a clean `npm ci`, typecheck,
 // lint and tests, then the build, the pruned slug, and `npm start` answering /healthz.
+//
+// What the app does beyond / and /healthz is the step's own to check, and verify knows nothing of it:
+// when the step's tree has test/slug/smoke.ts, `node test/slug/smoke.ts` runs in the pruned slug while
+// the Procfile's web command is up, and must exit 0. Its environment says where everything is, alike
+// for every step (a variable is unset when the step's app.json has no such add-on):
+//   SMOKE_BASE_URL         the web process over plain HTTP, as the router reaches it: http://127.0.0.1:PORT
+//   SMOKE_ROUTER_HEADERS   a JSON object of the headers Heroku's router adds to each request
+//   SMOKE_WEB_CONCURRENCY  how many web processes the web command was asked for (its WEB_CONCURRENCY)
+//   SMOKE_MAILBOX_URL      the mail add-on's stand-in: GET /messages.json lists the messages it took,
+//                          oldest first, as [{ id, receivedAt, from, to: [address], subject }]
+//   SMOKE_BUCKET_URL       the bucket add-on's stand-in over plain HTTP, path-style (http://HOST/BUCKET):
+//                          where a browser's upload form posts, and, at the same paths, the objects
+//                          that the app's links name on the HTTPS address only the slug trusts
+// Its output is logged line by line; when it fails, the error holds its output and the web process's.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../scripts/dev/index.ts';
 import { provideAddons, type AddonSpec, type ProvidedAddons } from './addons.ts';
-import type { LocalS3, SmtpSink } from '../../scripts/dev/index.ts';
 import { localCertificate } from './tls.ts';
 import { appJsonProblems } from './app-json-schema.ts';
 
@@ -143,16 +157,24 @@ async function runSlug(
   options: VerifyOptions,
 ) {
   const port = await freePort();
+  // What the Node buildpack sets on a 1 GB dyno: two web processes, where a step runs them.
+  const concurrency = '2';
   const env = {
     ...process.env,
     ...options.env,
     ...herokuEnv,
     NODE_ENV: 'production',
     PORT: String(port),
-    // What the Node buildpack sets on a 1 GB dyno: two web processes, where a step runs them.
-    WEB_CONCURRENCY: '2',
+    WEB_CONCURRENCY: concurrency,
     DYNO: 'web.1',
   };
+  const smokeEnv: Record<string, string> = {
+    SMOKE_BASE_URL: `http://127.0.0.1:${port}`,
+    SMOKE_ROUTER_HEADERS: JSON.stringify(ROUTER_HEADERS),
+    SMOKE_WEB_CONCURRENCY: concurrency,
+  };
+  if (mailbox?.inboxUrl) smokeEnv.SMOKE_MAILBOX_URL = mailbox.inboxUrl;
+  if (bucket) smokeEnv.SMOKE_BUCKET_URL = `${bucket.url}/${bucket.bucket}`;
   const procfile = await readFile(path.join(dir, 'Procfile'), 'utf8');
   const release = /^release:\s*(.+)$/m.exec(procfile)?.[1];
   if (release) {
@@ -170,7 +192,7 @@ async function runSlug(
   if (!web) throw new Error(`${tag}: the Procfile has no web process`);
   try {
     await checkServer(tag, ['sh', '-c', `exec ${web}`], dir, env, port, true, options, () =>
-      visitThroughRouter(tag, port, others.length > 0 ? mailbox : undefined, bucket, options),
+      runSmoke(dir, tag, smokeEnv, options.log),
     );
     await checkServer(tag, ['npm', 'start', '--silent'], dir, env, port, false, options);
   } finally {
@@ -246,7 +268,7 @@ async function checkServer(
     try {
       await whileUp?.();
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n${output()}`, { cause: err });
+      throw new Error(`${(err as Error).message}\n${label} printed:\n${output()}`, { cause: err });
     }
   } finally {
     code = await proc.terminate();
@@ -259,192 +281,42 @@ async function checkServer(
   );
 }
 
-/** One header line of each Set-Cookie, by cookie name. */
-function cookiesOf(res: Response): Map<string, string> {
-  return new Map(res.headers.getSetCookie().map((line) => [line.split('=')[0]!, line]));
-}
+// What Heroku's router adds to each request it forwards to a dyno.
+const ROUTER_HEADERS = { 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '203.0.113.7' };
+
+export const SMOKE_SCRIPT = 'test/slug/smoke.ts';
 
 /**
- * A visitor as Heroku's router delivers them (`X-Forwarded-Proto: https`): signs up where the step
- * has accounts, checks the cookies are Secure and the personal page private, and, with a worker and a
- * mail provider, that the welcome email arrives through STARTTLS and a login.
+ * Runs the step's own smoke check of its slug (see the top of this file) and logs its output; throws
+ * with its output when it exits non-zero or runs past two minutes. A step without one has nothing to run.
  */
-async function visitThroughRouter(
+export async function runSmoke(
+  dir: string,
   tag: string,
-  port: number,
-  mailbox: SmtpSink | undefined,
-  bucket: LocalS3 | undefined,
-  options: VerifyOptions,
+  smokeEnv: Record<string, string>,
+  log: (line: string) => void,
 ) {
-  const base = `http://127.0.0.1:${port}`;
-  const router = { 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '203.0.113.7' };
-  const form = await fetch(`${base}/signup`, { headers: router });
-  const page = await form.text();
-  if (form.status === 404) return;
-  const formCookie = cookiesOf(form).get('form') ?? '';
-  const token = /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
-  if (!token || !/;\s*Secure/i.test(formCookie)) {
-    throw new Error(`${tag}: GET /signup behind the router gave no token or no Secure form cookie`);
+  if (!existsSync(path.join(dir, SMOKE_SCRIPT))) {
+    log(`${tag}: no ${SMOKE_SCRIPT} in the step: the generic checks only`);
+    return;
   }
-  const email = `verify-${randomBytes(4).toString('hex')}@example.com`;
-  const signup = await fetch(`${base}/signup`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: {
-      ...router,
-      'Content-Type': 'application/x-www-form-urlencoded',
-      Cookie: formCookie.split(';')[0]!,
-    },
-    body: new URLSearchParams({
-      email,
-      displayName: 'Verify',
-      password: 'verify the slug',
-      _csrf: token,
-    }).toString(),
-  });
-  await signup.arrayBuffer();
-  const session = cookiesOf(signup).get('sid') ?? '';
-  if (signup.status !== 303 || !/;\s*Secure/i.test(session)) {
-    throw new Error(
-      `${tag}: POST /signup behind the router answered ${signup.status}, session cookie "${session}"`,
-    );
-  }
-  const me = await fetch(`${base}/me`, {
-    headers: { ...router, Cookie: session.split(';')[0]! },
-    redirect: 'manual',
-  });
-  const mine = await me.text();
-  if (
-    me.status !== 200 ||
-    !mine.includes('Verify') ||
-    me.headers.get('cache-control') !== 'private, no-store'
-  ) {
-    throw new Error(
-      `${tag}: GET /me after signup answered ${me.status}, Cache-Control ${me.headers.get('cache-control')}`,
-    );
-  }
-  options.log(`${tag}: signed up behind the router (https): Secure cookies, a private page`);
-  if (me.headers.has('x-served-by'))
-    await sessionOnEveryProcess(tag, base, router, session, options);
-  if (bucket) {
-    const visit = { base, headers: { ...router, Cookie: session.split(';')[0]! } };
-    await uploadPhoto(tag, visit, bucket, options);
-  }
-  if (!mailbox) return;
-  const [mail] = await mailbox.waitFor(1, 20_000);
-  if (mail?.envelope.to[0] !== email) {
-    throw new Error(
-      `${tag}: the welcome email went to ${mail?.envelope.to.join(', ')}, not ${email}`,
-    );
-  }
-  options.log(`${tag}: the worker delivered the welcome email over STARTTLS with a login`);
-}
-
-/** Where the app says which process answered: the login must hold on each of the dyno's processes. */
-async function sessionOnEveryProcess(
-  tag: string,
-  base: string,
-  router: Record<string, string>,
-  session: string,
-  options: VerifyOptions,
-) {
-  const served = new Set<string>();
-  // The second process may still be starting when the first answers: give it ten seconds.
-  for (const deadline = Date.now() + 10_000; served.size < 2 && Date.now() < deadline;) {
-    if (served.size > 0) await new Promise((r) => setTimeout(r, 100));
-    // A new connection each time, as from another browser: the cluster hands it to the next process.
-    const res = await fetch(`${base}/me`, {
-      headers: { ...router, Cookie: session.split(';')[0]!, Connection: 'close' },
-      redirect: 'manual',
-    });
-    await res.arrayBuffer();
-    const by = res.headers.get('x-served-by') ?? 'unknown';
-    if (res.status !== 200) {
-      throw new Error(
-        `${tag}: GET /me answered ${res.status} from ${by}: the session is not shared`,
-      );
-    }
-    served.add(by);
-  }
-  if (served.size < 2) {
-    throw new Error(`${tag}: with WEB_CONCURRENCY=2, only ${[...served].join()} answered`);
-  }
-  options.log(`${tag}: the login holds on both web processes (${[...served].join(', ')})`);
-}
-
-// A 1×1 PNG: what the photo check reads is its first bytes.
-const TINY_PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGOYMGECAANkAbHtuOatAAAAAElFTkSuQmCC',
-  'base64',
-);
-
-/**
- * The photo, as the photo page's script sends it: an upload signed by the slug, the file posted to the
- * bucket, a confirm that makes the slug check it over HTTPS; then the photo's link is served as an image.
- */
-async function uploadPhoto(
-  tag: string,
-  visit: { base: string; headers: Record<string, string> },
-  bucket: LocalS3,
-  options: VerifyOptions,
-) {
-  const photoPage = await fetch(`${visit.base}/me/photo`, {
-    headers: visit.headers,
-    redirect: 'manual',
-  });
-  const csrf = /data-csrf="([^"]+)"/.exec(await photoPage.text())?.[1];
-  if (!csrf)
-    throw new Error(`${tag}: GET /me/photo answered ${photoPage.status}, without a photo form`);
-  const ask = (path: string, fields: Record<string, string>) =>
-    fetch(`${visit.base}${path}`, {
-      method: 'POST',
-      headers: {
-        ...visit.headers,
-        Accept: 'application/json',
-        'X-CSRF-Token': csrf,
-        'Content-Type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams(fields).toString(),
-    });
-  const signed = await ask('/me/photo/uploads', { type: 'image/png' });
-  const upload = (await signed.json()) as {
-    id: string;
-    url: string;
-    fields: Record<string, string>;
-  };
-  if (signed.status !== 201 || !upload.url.startsWith('https://')) {
-    throw new Error(
-      `${tag}: signing an upload answered ${signed.status}: ${JSON.stringify(upload)}`,
-    );
-  }
-  // The browser's leg goes straight to the bucket's server: it needs no certificate of ours.
-  const form = new FormData();
-  for (const [name, value] of Object.entries(upload.fields)) form.append(name, value);
-  form.append('file', new Blob([new Uint8Array(TINY_PNG)], { type: 'image/png' }), 'photo.png');
-  const stored = await fetch(`${bucket.url}/${bucket.bucket}`, { method: 'POST', body: form });
-  if (stored.status !== 204) {
-    throw new Error(
-      `${tag}: the bucket answered the upload ${stored.status}: ${await stored.text()}`,
-    );
-  }
-  const confirmed = await ask('/me/photo/confirm', { upload: upload.id });
-  const body = (await confirmed.json()) as { photo?: { url: string } };
-  if (confirmed.status !== 200 || !body.photo) {
-    throw new Error(
-      `${tag}: confirming the photo answered ${confirmed.status}: ${JSON.stringify(body)}`,
-    );
-  }
-  const link = new URL(body.photo.url);
-  const image = await fetch(`${bucket.url}${link.pathname}${link.search}`);
-  await image.arrayBuffer();
-  if (image.status !== 200 || image.headers.get('content-type') !== 'image/png') {
-    throw new Error(
-      `${tag}: the photo's link answered ${image.status} ${image.headers.get('content-type')}`,
-    );
-  }
-  options.log(
-    `${tag}: uploaded a photo straight to the bucket; the slug checked it over HTTPS and links to it`,
+  // Only what verify says now: a SMOKE_ variable from verify's own environment would be taken for one.
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('SMOKE_')),
   );
+  const proc = spawnGroup([process.execPath, SMOKE_SCRIPT], dir, { ...env, ...smokeEnv });
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([
+    new Promise<number | null>((resolve) => proc.child.on('exit', (c) => resolve(c))),
+    new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 120_000))),
+  ]);
+  clearTimeout(timer);
+  if (code === 'timeout') await proc.terminate('SIGKILL');
+  if (code !== 0) {
+    const how = code === 'timeout' ? 'did not finish within 120 s' : `exited with ${code}`;
+    throw new Error(`${tag}: node ${SMOKE_SCRIPT} ${how}:\n${proc.output()}`);
+  }
+  for (const line of proc.output().split('\n').filter(Boolean)) log(`${tag}: smoke: ${line}`);
 }
 
 /**
@@ -503,13 +375,4 @@ export function runQuiet(
       );
     });
   });
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }
