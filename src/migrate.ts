@@ -17,13 +17,17 @@ await runEntryPoint('migrate', async () => {
   try {
     const where = describeDatabase(config.database.url);
     logger.info({ database: where }, 'applying migrations');
-    const unknown = await unknownMigrations(db);
+    const { unknown, pending } = await compareMigrations(db);
     if (unknown.length > 0) {
-      throw new StartupError(
-        `the database at ${where} has migrations this code does not have: ${unknown.join(', ')}`,
-        'It was migrated by other code (an exercise on another branch?). Locally: npm run db:reset ' +
-          'empties the local database. On Heroku: heroku pg:reset DATABASE_URL, then deploy again.',
+      if (!config.production || pending.length > 0)
+        throw unknownMigrationsError(where, unknown, pending);
+      // A rollback (or a promotion) of older code: Heroku runs the release phase for it too. The newer
+      // schema stays, which code written "expand, then contract" survives; refusing would fail the rollback.
+      logger.warn(
+        { unknown },
+        `the database is ahead of this code by ${unknown.length} migration(s) (a rollback?): it keeps them, and nothing is applied`,
       );
+      return;
     }
     const applied = await migrateLatest(db);
     if (applied.length === 0) logger.info('database schema is up to date');
@@ -33,10 +37,34 @@ await runEntryPoint('migrate', async () => {
   }
 });
 
-/** Migrations recorded in the database that no file here provides. */
-async function unknownMigrations(db: ReturnType<typeof createDb>): Promise<string[]> {
-  if (!(await db.schema.hasTable('knex_migrations'))) return [];
-  const known = new Set(await migrationNames());
+/** What the database records and no file here provides (`unknown`), and the reverse (`pending`). */
+async function compareMigrations(db: ReturnType<typeof createDb>) {
+  const known = await migrationNames();
+  if (!(await db.schema.hasTable('knex_migrations'))) return { unknown: [], pending: known };
   const rows = await db<{ name: string }>('knex_migrations').select('name').orderBy('id');
-  return rows.map((row) => row.name).filter((name) => !known.has(name));
+  const recorded = new Set(rows.map((row) => row.name));
+  return {
+    unknown: rows.map((row) => row.name).filter((name) => !known.includes(name)),
+    pending: known.filter((name) => !recorded.has(name)),
+  };
+}
+
+/**
+ * Locally, a database migrated by other code (an exercise on another branch) is reset with one command.
+ * Elsewhere it may hold real data: the advice never names a command that erases it.
+ */
+function unknownMigrationsError(where: string, unknown: string[], pending: string[]): StartupError {
+  const problem = `the database at ${where} has migrations this code does not have: ${unknown.join(', ')}`;
+  if (pending.length === 0) {
+    return new StartupError(
+      problem,
+      'It was migrated by other code (an exercise on another branch?). Locally, npm run db:reset ' +
+        'empties the local database; it leaves a DATABASE_URL of your own alone.',
+    );
+  }
+  return new StartupError(
+    `${problem}, and this code has migrations it lacks: ${pending.join(', ')}`,
+    'The two histories have parted, so nothing was applied and nothing was changed. Deploy code ' +
+      'that has every one of them, or check out the code that migrated this database.',
+  );
 }

@@ -2,9 +2,10 @@
 // at boot, and 503s with recovery when it goes away or hangs while the app runs.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import knex from 'knex';
 import { migrationNames } from '../src/platform/migrator.ts';
 import { buildTestApp, webTestEnv } from './support/app.ts';
-import { createTestDatabase, testDatabase } from './support/db.ts';
+import { createTestDatabase, testDatabase, type TestDatabase } from './support/db.ts';
 import { onCleanup } from './support/cleanup.ts';
 import { agent, signUp, type Agent } from './support/forms.ts';
 import { freePort, start, withTimeout } from './support/process.ts';
@@ -51,6 +52,81 @@ test('the release phase in production requires DATABASE_URL alone', async () => 
   const { code } = await withTimeout(release.exited, 20_000, 'migrate');
   assert.equal(code, 0, release.output());
   assert.match(release.output(), /database schema is up to date|applied \d+ migration/);
+});
+
+describe('a database ahead of the code, as after a rollback past a migration', () => {
+  // What version 2 left behind: a column of its own and the migration that added it, unknown to this code.
+  const NEWER = '20991231000000_add_nickname';
+  let ahead: TestDatabase;
+  const release = async (nodeEnv: string) => {
+    const run = start(['src/migrate.ts'], {
+      NODE_ENV: nodeEnv,
+      DATABASE_URL: `${ahead.url}${ahead.url.includes('?') ? '&' : '?'}sslmode=disable`,
+    });
+    return { code: (await withTimeout(run.exited, 20_000, 'migrate')).code, output: run.output() };
+  };
+  const recorded = async () => {
+    const db = knex({ client: 'pg', connection: ahead.url, pool: { min: 0, max: 1 } });
+    try {
+      const rows = await db<{ name: string }>('knex_migrations').select('name').orderBy('id');
+      return rows.map((row) => row.name);
+    } finally {
+      await db.destroy();
+    }
+  };
+
+  before(async () => {
+    ahead = await createTestDatabase();
+    onCleanup(() => ahead.drop());
+    const db = knex({ client: 'pg', connection: ahead.url, pool: { min: 0, max: 1 } });
+    await db.schema.alterTable('users', (table) => table.text('nickname'));
+    await db('knex_migrations').insert({ name: NEWER, batch: 2, migration_time: new Date() });
+    await db.destroy();
+  });
+
+  test('the release phase in production keeps the newer schema, names it and exits 0; the site works', async () => {
+    const { code, output } = await release('production');
+    assert.equal(code, 0, output);
+    assert.match(output, /the database is ahead of this code by 1 migration/);
+    assert.match(output, new RegExp(NEWER));
+    assert.deepEqual((await recorded()).at(-1), NEWER);
+
+    const { app } = await buildTestApp({ DATABASE_URL: ahead.url });
+    const client = agent(app);
+    await signUp(client, {
+      email: 'rolled@example.com',
+      displayName: 'Rolf',
+      password: 'back again',
+    });
+    const me = await client.get('/me').expect(200);
+    assert.match(me.text, /Hello, Rolf/);
+  });
+
+  test('elsewhere the release stops, and its advice erases nothing but the local stand-in', async () => {
+    const { code, output } = await release('development');
+    assert.equal(code, 1, output);
+    assert.match(output, /has migrations this code does not have: 20991231000000_add_nickname/);
+    assert.match(output, /npm run db:reset/);
+    assert.doesNotMatch(output, /pg:reset|pg:reset DATABASE_URL/);
+  });
+
+  test('histories that parted stop the release in production too, and nothing is applied', async () => {
+    const before = await recorded();
+    const own = before.filter((name) => name !== NEWER).at(-1)!;
+    const db = knex({ client: 'pg', connection: ahead.url, pool: { min: 0, max: 1 } });
+    await db('knex_migrations').where({ name: own }).delete();
+    await db.destroy();
+
+    const { code, output } = await release('production');
+    assert.equal(code, 1, output);
+    assert.match(output, new RegExp(`this code has migrations it lacks: ${own}`));
+    assert.match(output, /nothing was changed/);
+    assert.doesNotMatch(output, /pg:reset|db:reset/);
+    assert.deepEqual(
+      await recorded(),
+      before.filter((name) => name !== own),
+    );
+  });
 });
 
 describe('startup', () => {
