@@ -56,7 +56,7 @@ test('the release phase in production requires DATABASE_URL alone', async () => 
 
 describe('a database ahead of the code, as after a rollback past a migration', () => {
   // What version 2 left behind: a column of its own and the migration that added it, unknown to this code.
-  const NEWER = '20991231000000_add_nickname';
+  const NEWER = '20991231000000_add_favourite_colour';
   let ahead: TestDatabase;
   const release = async (nodeEnv: string) => {
     const run = start(['src/migrate.ts'], {
@@ -79,7 +79,7 @@ describe('a database ahead of the code, as after a rollback past a migration', (
     ahead = await createTestDatabase();
     onCleanup(() => ahead.drop());
     const db = knex({ client: 'pg', connection: ahead.url, pool: { min: 0, max: 1 } });
-    await db.schema.alterTable('users', (table) => table.text('nickname'));
+    await db.schema.alterTable('users', (table) => table.text('favourite_colour'));
     await db('knex_migrations').insert({ name: NEWER, batch: 2, migration_time: new Date() });
     await db.destroy();
   });
@@ -105,7 +105,10 @@ describe('a database ahead of the code, as after a rollback past a migration', (
   test('elsewhere the release stops, and its advice erases nothing but the local stand-in', async () => {
     const { code, output } = await release('development');
     assert.equal(code, 1, output);
-    assert.match(output, /has migrations this code does not have: 20991231000000_add_nickname/);
+    assert.match(
+      output,
+      /has migrations this code does not have: 20991231000000_add_favourite_colour/,
+    );
     assert.match(output, /npm run db:reset/);
     assert.doesNotMatch(output, /pg:reset|pg:reset DATABASE_URL/);
   });
