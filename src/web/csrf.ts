@@ -2,9 +2,10 @@
 // of a value that only this site can have put in the browser's cookies (the session id once logged
 // in; before that, a short-lived random cookie). A page on another site can make the browser post,
 // but it cannot read the token.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { HttpError } from '../platform/http-errors.ts';
+import { equalInConstantTime } from '../platform/secrets.ts';
 import {
   readCookie,
   SAFE_METHODS,
@@ -27,13 +28,6 @@ const FORGED =
   'This form has expired or did not come from this site. Go back, reload the page and try again.';
 export const FORM_COOKIE = 'form';
 const FORM_COOKIE_MAX_AGE_MS = 2 * 60 * 60 * 1000;
-
-function equalInConstantTime(expected: string, given: unknown): boolean {
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 export function csrfProtection(config: SessionSettings): RequestHandler {
   // #region tokens

@@ -9,6 +9,8 @@ declare global {
       siteName: string;
       /** Links at the right of the header, such as the account menu. */
       menu?: SafeHtml | undefined;
+      /** A notice above everything, such as which environment this is when it is not the live site. */
+      banner?: SafeHtml | undefined;
     }
   }
 }
@@ -26,6 +28,11 @@ export function page(locals: PageLocals, title: string, content: SafeHtml): stri
         <link rel="stylesheet" href="/assets/site.css" />
       </head>
       <body>
+        ${
+          locals.banner
+            ? html`<div class="environment-banner" role="note">${locals.banner}</div>`
+            : ''
+        }
         <header class="container">
           <nav>
             <ul>
