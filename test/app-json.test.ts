@@ -17,12 +17,6 @@ interface AppJson {
   >;
   formation?: Record<string, { quantity: number; size: string }>;
   addons?: Array<string | { plan: string; as?: string }>;
-  environments?: Record<
-    string,
-    Omit<AppJson, 'name' | 'description' | 'repository' | 'keywords' | 'stack'> & {
-      scripts?: Record<string, string>;
-    }
-  >;
 }
 
 const appJson = JSON.parse(readFileSync('app.json', 'utf8')) as AppJson;
@@ -85,40 +79,4 @@ test('add-ons name a plan as service:plan', () => {
     const plan = typeof addon === 'string' ? addon : addon.plan;
     assert.match(plan, /^[a-z0-9-]+:[a-z0-9-]+$/, plan);
   }
-});
-
-const serviceOf = (addon: string | { plan: string }) =>
-  (typeof addon === 'string' ? addon : addon.plan).split(':')[0];
-
-// An environment's keys replace the base keys rather than merge with them, so each must be whole.
-test('Heroku CI runs npm test against in-dyno Postgres and Redis', () => {
-  const ci = appJson.environments?.test;
-  assert.ok(ci, 'environments.test is missing');
-  assert.deepEqual((ci.addons ?? []).map((a) => (typeof a === 'string' ? a : a.plan)).sort(), [
-    'heroku-postgresql:in-dyno',
-    'heroku-redis:in-dyno',
-  ]);
-  assert.match(ci.scripts?.test ?? '', /TEST_DATABASE_URL=\$DATABASE_URL/);
-  assert.match(ci.scripts?.test ?? '', /TEST_REDIS_URL=\$REDIS_URL/);
-  assert.match(ci.scripts?.test ?? '', /npm test$/);
-});
-
-test('a review app has every variable, add-on service and process type of the base, says it is one, and seeds demo data', () => {
-  const review = appJson.environments?.review;
-  assert.ok(review, 'environments.review is missing');
-  for (const name of Object.keys(appJson.env ?? {})) {
-    assert.ok(review.env?.[name], `environments.review.env lacks ${name}`);
-  }
-  assert.equal(review.env?.APP_ENV?.value, 'review');
-  assert.equal(review.env?.DEMO_PASSWORD?.generator, 'secret');
-  assert.deepEqual(
-    (review.addons ?? []).map(serviceOf).sort(),
-    (appJson.addons ?? []).map(serviceOf).sort(),
-  );
-  assert.deepEqual(
-    Object.keys(review.formation ?? {}).sort(),
-    Object.keys(appJson.formation ?? {}).sort(),
-  );
-  // The slug is pruned of devDependencies: the seed must be the compiled file, not a .ts run by a tool.
-  assert.equal(review.scripts?.postdeploy, 'node dist/src/seed-demo.js');
 });
