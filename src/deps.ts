@@ -25,6 +25,7 @@ import { redisConfig } from './platform/redis.config.ts';
 import { sharedSessionStore } from './platform/redis-session.ts';
 import { openRedis } from './platform/redis.ts';
 // @end
+import { environmentConfig } from './platform/environment.config.ts'; // @step 6+
 
 export const webParts = {
   web: webConfig,
@@ -39,6 +40,7 @@ export const webParts = {
   redis: redisConfig,
   cluster: clusterConfig,
   // @end
+  environment: environmentConfig, // @step 6+
 };
 
 export type WebConfig = Config<typeof webParts>;

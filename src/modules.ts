@@ -4,6 +4,7 @@ import { accountsModule } from './accounts/accounts.routes.ts'; // @step 2+
 import { campaignModule } from './campaign/campaign.routes.ts';
 import { healthModule } from './health/health.routes.ts';
 import { clusterModule } from './platform/cluster.ts'; // @step 5+
+import { environmentModule } from './platform/environment.ts'; // @step 6+
 import { photosModule } from './uploads/photos.routes.ts'; // @step 4+
 
 export const modules: AppModules = {
@@ -12,4 +13,5 @@ export const modules: AppModules = {
   accounts: accountsModule, // @step 2+
   photos: photosModule, // @step 4+
   cluster: clusterModule, // @step 5+
+  environment: environmentModule, // @step 6+
 };

@@ -22,7 +22,11 @@ describe('the middleware order', () => {
       // the request log (pino-http's middleware is named "result")
       'result',
       'sitePath',
-      // early: nothing yet
+      // early
+      // @step 6+
+      'noIndex',
+      'showBanner',
+      // @end
       'helmetMiddleware',
       'serveStatic', // /assets/pico
       'serveStatic', // /assets

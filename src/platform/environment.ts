@@ -9,9 +9,6 @@ import { equalInConstantTime } from './secrets.ts';
 
 export type EnvironmentSettings = SettingsOf<typeof environmentConfig>;
 
-/** Until the environment part is loaded: development, open to all. */
-export const DEFAULT_ENVIRONMENT: EnvironmentSettings = { name: 'development', production: false };
-
 const TITLES: Readonly<Record<EnvironmentName, string>> = {
   development: 'Development',
   review: 'Review app',
@@ -94,12 +91,8 @@ export function environmentMiddleware(
   return handlers;
 }
 
-/** Not in the module list yet: the config has no `environment` part until it is loaded for the web. */
 export const environmentModule: AppModule = {
   middleware: (deps) => ({
-    early: environmentMiddleware(
-      (deps.config as { environment?: EnvironmentSettings }).environment ?? DEFAULT_ENVIRONMENT,
-      deps.config.campaign.name,
-    ),
+    early: environmentMiddleware(deps.config.environment, deps.config.campaign.name),
   }),
 };

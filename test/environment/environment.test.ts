@@ -12,6 +12,7 @@ import {
 } from '../../src/platform/environment.ts';
 import { html } from '../../src/platform/html.ts';
 import { page } from '../../src/web/layout.ts';
+import { buildTestApp } from '../support/app.ts';
 
 const CAMPAIGN = 'Winter Photo Contest';
 const access = { user: 'preview', password: 'correct horse battery' };
@@ -140,4 +141,33 @@ test('the module reads the settings from the config and names the realm after th
   for (const handler of environmentModule.middleware?.(deps).early ?? []) app.use(handler);
   const res = await request(app).get('/').expect(401);
   assert.equal(res.get('WWW-Authenticate'), 'Basic realm="Demo (review)", charset="UTF-8"');
+});
+
+describe('the whole app, configured as staging from the environment', () => {
+  const env = {
+    APP_ENV: 'staging',
+    BASIC_AUTH_USER: access.user,
+    BASIC_AUTH_PASSWORD: access.password,
+  };
+
+  test('asks for the password on pages and assets, and keeps /healthz open', async () => {
+    const { app } = await buildTestApp(env);
+    await request(app).get('/').expect(401);
+    await request(app).get('/assets/site.css').expect(401);
+    await request(app)
+      .get('/')
+      .set('Authorization', basic(access.user, 'wrong password!'))
+      .expect(401);
+    const health = await request(app).get('/healthz').expect(200);
+    assert.equal(health.get('X-Robots-Tag'), 'noindex');
+  });
+
+  test('shows the staging banner once the password is given', async () => {
+    const { app } = await buildTestApp(env);
+    const res = await request(app)
+      .get('/')
+      .set('Authorization', basic(access.user, access.password))
+      .expect(200);
+    assert.match(res.text, /<div class="environment-banner" role="note"><strong>Staging<\/strong>/);
+  });
 });

@@ -61,6 +61,13 @@ async function home(base: string, router: RequestHeaders) {
   if (res.status !== 200 || !type.startsWith('text/html')) {
     throw new SmokeFailure(`GET / behind the router answered ${res.status} ${type}`);
   }
+  // @step 6+
+  // The live site must be found: a noindex that staging needs, left on here, takes it out of search.
+  const robots = res.headers.get('x-robots-tag');
+  if (robots !== null) {
+    throw new SmokeFailure(`GET / in production sends X-Robots-Tag: ${robots}: is APP_ENV set?`);
+  }
+  // @end
   console.log('GET / behind the router: a page');
 }
 
