@@ -83,6 +83,19 @@ function deepFreeze<T extends object>(value: T): Readonly<T> {
   return Object.freeze(value);
 }
 
+// A startup error reaches the logs and the terminal: what looks like a credential is never echoed.
+const SECRET_NAME = /PASSWORD|SECRET|TOKEN|(^|_)KEY($|_)|CREDENTIAL/;
+const URL_WITH_CREDENTIALS = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*@/i;
+
+/** What a malformed value was, for the error: quoted, or only its length where it may be secret. */
+function describeValue(name: string, value: string | undefined): string {
+  if (value === undefined) return '';
+  if (SECRET_NAME.test(name) || URL_WITH_CREDENTIALS.test(value)) {
+    return ` (got ${value.length} characters, not shown)`;
+  }
+  return ` (got "${value}")`;
+}
+
 /** Validates `env` against the core and the given parts, or throws a ConfigError naming every problem. */
 export function loadConfig<P extends Parts>(env: Env, parts: P, now: Date = new Date()): Config<P> {
   // Empty strings count as unset, so `FOO=` in .env behaves like a missing line.
@@ -107,7 +120,7 @@ export function loadConfig<P extends Parts>(env: Env, parts: P, now: Date = new 
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = issue.path.join('.');
-      const got = typeof present[name] === 'string' ? ` (got "${present[name]}")` : '';
+      const got = describeValue(name, present[name]);
       problems.push(`${name}: ${issue.message}${got}`);
     }
   }

@@ -63,6 +63,35 @@ test('every malformed variable is reported at once, with the value it had', () =
   }
 });
 
+test('a malformed secret, or a URL with a password in it, is described without its value', () => {
+  const secrets = configPart({
+    variables: {
+      SESSION_SECRET: z.string().min(32),
+      BASIC_AUTH_PASSWORD: z.string().min(12),
+      AWS_SECRET_ACCESS_KEY: z.string().min(40),
+      SERVICE_URL: z.url({ protocol: /^rediss$/ }),
+    },
+    settings: (v) => v,
+  });
+  const env = {
+    SESSION_SECRET: 'hunter2hunter2',
+    BASIC_AUTH_PASSWORD: 'sesame99',
+    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI',
+    SERVICE_URL: 'redis://:p4ssw0rd-in-url@cache.example:6379',
+  };
+  try {
+    loadConfig(env, { secrets }, now);
+    assert.fail('expected a ConfigError');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.problems.length, 4, err.message);
+    for (const value of Object.values(env)) assert.ok(!err.message.includes(value), err.message);
+    assert.doesNotMatch(err.message, /p4ssw0rd/);
+    assert.match(err.message, /SESSION_SECRET: .*\(got 14 characters, not shown\)/);
+    assert.match(err.message, /SERVICE_URL: .*\(got 43 characters, not shown\)/);
+  }
+});
+
 test('an end before the start is rejected', () => {
   assert.throws(
     () => load({ CAMPAIGN_STARTS_AT: '2026-12-10', CAMPAIGN_ENDS_AT: '2026-12-01' }),
