@@ -22,6 +22,7 @@ const production = {
   BUCKETEER_AWS_SECRET_ACCESS_KEY: 'secret',
   // @end
   REDIS_URL: 'rediss://:secret@redis.example.com:6380', // @step 5+
+  APP_ENV: 'production', // @step 6+
 };
 
 test('SMTP comes from SMTP_URL, or from the Mailgun add-on’s variables', () => {
