@@ -1,4 +1,5 @@
 // The release note: printed after a deploy or a rollback, and posted to DEPLOY_WEBHOOK_URL (Slack's shape).
+import { messageOf } from '../../src/platform/errors.ts';
 
 export interface NoteFacts {
   readonly action: 'deploy' | 'promote' | 'rollback';
@@ -37,7 +38,8 @@ export async function postNote(url: string, text: string): Promise<string | unde
     });
     return response.ok ? undefined : `the webhook answered ${response.status}`;
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
-    return `the webhook could not be reached (${cause ?? (err as Error).message})`;
+    // fetch says "fetch failed"; the reason (ECONNREFUSED, a bad port…) is its cause.
+    const cause = (err as { cause?: unknown }).cause;
+    return `the webhook could not be reached (${messageOf(cause ?? err)})`;
   }
 }
