@@ -3,9 +3,10 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 /**
- * Every heroku command the deploy tool runs, with the flags it may pass. The runner refuses anything else,
- * and a test checks this table against the real CLI's `heroku commands --json`: a command added here
- * without being checked fails there, and one not added here fails at once.
+ * Every heroku command the deploy tool runs, with the flags it may pass (`<name>` is a positional argument).
+ * The runner refuses any other flag, and a test checks this table against the real CLI's
+ * `heroku commands --json`: a command added here without being checked fails there, and one not added
+ * here fails at once.
  */
 export const HEROKU_COMMANDS = {
   'auth:whoami': [],
@@ -15,8 +16,8 @@ export const HEROKU_COMMANDS = {
   'maintenance:on': ['-a'],
   'maintenance:off': ['-a'],
   'pipelines:promote': ['-a', '--to'],
-  'releases:output': ['-a'],
-  'releases:rollback': ['-a'],
+  'releases:output': ['<release>', '-a'],
+  'releases:rollback': ['<release>', '-a'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type HerokuCommand = keyof typeof HEROKU_COMMANDS;
