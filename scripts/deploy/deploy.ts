@@ -138,10 +138,14 @@ async function release(ctx: Context, plan: Plan, info: AppInfo, previous: number
   try {
     if (upstream) {
       ctx.out.step(`promoting ${upstream.app} to ${app}`);
-      await ctx.heroku.run('pipelines:promote', ['-a', upstream.app, '--to', app]);
+      await ctx.heroku.stream('pipelines:promote', ['-a', upstream.app, '--to', app], (line) =>
+        ctx.out.line(`  heroku | ${line}`),
+      );
     } else {
       ctx.out.step(`pushing ${plan.facts.sha.slice(0, 7)} to ${app}`);
-      await ctx.git.push(info.git_url, `${plan.facts.sha}:refs/heads/main`);
+      await ctx.git.push(info.git_url, `${plan.facts.sha}:refs/heads/main`, (line) =>
+        ctx.out.line(`  git | ${line}`),
+      );
     }
   } catch (err) {
     throw new DeployFailure(
@@ -166,7 +170,8 @@ async function release(ctx: Context, plan: Plan, info: AppInfo, previous: number
       [herokuLine('releases', ['-a', app]), ...(plan.downtime ? [`once it has: ${reopen}`] : [])],
     );
   const version = released.version;
-  await streamReleaseOutput(ctx, app, version);
+  // pipelines:promote streams the release phase's output itself; a git push does not show it.
+  if (!upstream) await streamReleaseOutput(ctx, app, version);
   const output = herokuLine('releases:output', [`v${version}`, '-a', app]);
   if (released.status === 'failed')
     throw new DeployFailure(

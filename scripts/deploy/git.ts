@@ -1,5 +1,6 @@
 // The git facts and actions a deploy needs, run in the project's work tree.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -24,7 +25,8 @@ export interface Git {
   /** `git diff --name-status from to` (renames as the new path). */
   changedFiles(from: string | undefined, to: string): Promise<ChangedFile[]>;
   userEmail(): Promise<string | undefined>;
-  push(remote: string, refspec: string): Promise<void>;
+  /** Pushes, handing each line git prints (the remote's build output) to `onLine` as it comes. */
+  push(remote: string, refspec: string, onLine: (line: string) => void): Promise<void>;
   tag(name: string, sha: string, message: string): Promise<void>;
 }
 
@@ -74,9 +76,31 @@ export function createGit(cwd: string, env: NodeJS.ProcessEnv): Git {
         return undefined;
       }
     },
-    async push(remote, refspec) {
-      await git('push', remote, refspec);
-    },
+    push: (remote, refspec, onLine) =>
+      new Promise((resolve, reject) => {
+        const child = spawn('git', ['push', remote, refspec], {
+          cwd,
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        const said: string[] = [];
+        for (const stream of [child.stdout, child.stderr]) {
+          createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+            said.push(line);
+            onLine(line);
+          });
+        }
+        child.on('error', reject);
+        child.on('close', (code) =>
+          code === 0
+            ? resolve()
+            : reject(
+                new Error(
+                  `git push exited with ${code ?? 'a signal'}: ${said.slice(-3).join(' / ')}`,
+                ),
+              ),
+        );
+      }),
     async tag(name, sha, message) {
       await git('tag', '--annotate', name, sha, '--message', message);
     },

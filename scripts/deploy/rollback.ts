@@ -1,6 +1,6 @@
 // `rollback <env> [vN]`: back to an earlier release's slug and config; the database schema stays as it is.
 import type { Context } from './context.ts';
-import { streamReleaseOutput, waitForRelease, waitForWebDynos } from './checks.ts';
+import { waitForRelease, waitForWebDynos } from './checks.ts';
 import { confirmApp } from './confirm.ts';
 import { announce } from './deploy.ts';
 import { environmentOf, type EnvironmentsFile } from './environments.ts';
@@ -58,7 +58,10 @@ export async function rollback(ctx: Context, file: EnvironmentsFile, options: Ro
     await confirmApp(ctx.input, ctx.write, app, `roll ${environment.name} back`);
 
   ctx.out.step(`rolling ${app} back to v${target.version}`);
-  await ctx.heroku.run('releases:rollback', [`v${target.version}`, '-a', app]);
+  // The CLI streams the release phase's output of the rollback itself.
+  await ctx.heroku.stream('releases:rollback', [`v${target.version}`, '-a', app], (line) =>
+    ctx.out.line(`  heroku | ${line}`),
+  );
   ctx.out.step(`waiting for the new release of ${app}`);
   const released = await waitForRelease(ctx, app, releases[0]?.version ?? current.version);
   if (!released)
@@ -67,7 +70,6 @@ export async function rollback(ctx: Context, file: EnvironmentsFile, options: Ro
       'it may still be releasing',
       [herokuLine('releases', ['-a', app])],
     );
-  await streamReleaseOutput(ctx, app, released.version);
   if (released.status === 'failed')
     throw new DeployFailure(
       `the rollback release v${released.version} failed in its release phase`,

@@ -22,6 +22,7 @@ test('a deploy without migrations pushes, waits for the release, checks dynos an
   assert.match(out, /migrations: none/);
   assert.match(out, /downtime: none/);
   assert.match(out, /release \| applying migrations/);
+  assert.match(out, /git \| remote: Verifying deploy\.\.\. done\./);
   assert.equal(world.state().apps[STAGING]?.releases.find((r) => r.current)?.version, 3);
 });
 

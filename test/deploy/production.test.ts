@@ -77,6 +77,9 @@ test('promote copies what staging runs to production through the pipeline, whate
   assert.equal(current?.description, `Promote ${STAGING} v3 ${sha.slice(0, 8)}`);
   assert.equal(world.git('rev-parse', 'production/v3^{commit}').trim(), sha);
   assert.match(out, /Promoted campaign-kit-production \(production\) as v3/);
+  // The CLI streams the promotion's release phase output: the tool does not read it a second time.
+  assert.match(out, /heroku \| Running release command/);
+  assert.equal(world.calls().filter((argv) => argv[0] === 'releases:output').length, 1);
   // What production runs is now known from the promotion's description: a second promote is up to date.
   const again = await world.deploy(['promote', '--yes']);
   assert.match(again.out, /is up to date: v3 runs/);
@@ -106,6 +109,7 @@ test('rollback goes back to the previous succeeded release, warns that the schem
     out,
     /⚠ The database schema does NOT roll back with the code: migrations applied since then stay applied/,
   );
+  assert.match(out, /heroku \| applying migrations/);
   assert.match(out, /Rolled back campaign-kit-staging \(staging\) to v2 as v4/);
   assert.deepEqual(writes(world.calls()).at(-1), 'releases:rollback v2 -a campaign-kit-staging');
   assert.equal(

@@ -223,7 +223,8 @@ function heroku(argv: string[], stateFile: string) {
       const commit = state.slugs[slug] ?? '';
       addRelease(state, to, `Promote ${from.name} v${current.version} ${commit.slice(0, 8)}`, slug);
       save();
-      process.stdout.write(`Promoting ⬢ ${from.name} to ⬢ ${to.name}... done\n`);
+      process.stdout.write(`Waiting for promotion to complete...\nRunning release command...\n`);
+      for (const line of to.next.output) process.stdout.write(`${line}\n`);
       return;
     }
     case 'releases:rollback': {
@@ -241,6 +242,8 @@ function heroku(argv: string[], stateFile: string) {
       process.stdout.write(
         `Rolling back ⬢ ${app.name} to v${target.version}... done, v${release.version}\n`,
       );
+      process.stdout.write('Running release command...\n');
+      for (const line of app.next.output) process.stdout.write(`${line}\n`);
       return;
     }
     case 'releases:output': {
@@ -280,7 +283,7 @@ function receive(appName: string, stateFile: string) {
       user: { email: state.email, id: USER_ID },
     });
     addRelease(state, app, `Deploy ${sha.slice(0, 8)}`, slugId);
-    process.stdout.write(`remote: Verifying deploy... done.\n`);
+    process.stdout.write(`Verifying deploy... done.\n`);
   }
   writeFileSync(stateFile, JSON.stringify(state, null, 2));
 }
