@@ -1,4 +1,5 @@
 // `deploy <env>` and `promote`: checks, the plan, then maintenance, release, checks and the tag, in order.
+import { messageOf } from '../../src/platform/errors.ts';
 import type { Context } from './context.ts';
 import { checkHealth, streamReleaseOutput, waitForRelease, waitForWebDynos } from './checks.ts';
 import { confirmApp } from './confirm.ts';
@@ -68,7 +69,27 @@ export async function deploy(ctx: Context, file: EnvironmentsFile, options: Depl
   if (plan.confirm && !options.yes)
     await confirmApp(ctx.input, ctx.write, environment.app, `deploy to ${environment.name}`);
 
-  const version = await release(ctx, plan, info, running.latest);
+  let version: number;
+  try {
+    version = await release(ctx, plan, info, running.latest);
+  } catch (err) {
+    if (err instanceof DeployFailure) throw err;
+    // A heroku or git command failed half-way (the network, an expired login): say what may be left.
+    const app = environment.app;
+    throw new DeployFailure(
+      messageOf(err),
+      plan.downtime
+        ? `${environment.name} may be in maintenance mode, and a release may be running`
+        : `${environment.name} may be releasing`,
+      [
+        herokuLine('releases', ['-a', app]),
+        ...(plan.downtime
+          ? [`heroku maintenance -a ${app}, then ${herokuLine('maintenance:off', ['-a', app])}`]
+          : []),
+        'then deploy again',
+      ],
+    );
+  }
   await finish(ctx, plan, version, by);
 }
 
@@ -236,13 +257,17 @@ async function finish(ctx: Context, plan: Plan, version: number, by: string) {
   const tag = `${environment.name}/v${version}`;
   ctx.out.step(`tagging ${sha.slice(0, 7)} as ${tag}`);
   const at = ctx.now().toISOString();
-  await ctx.git.tag(
-    tag,
-    sha,
-    `Deployed ${sha} to ${environment.app} (${environment.name}) as v${version} by ${by} at ${at}`,
-  );
-  // Not pushed: origin may be a shared repository the deploying machine cannot (or should not) write to.
-  ctx.out.line(`  share it with: git push origin ${tag}`);
+  try {
+    await ctx.git.tag(
+      tag,
+      sha,
+      `Deployed ${sha} to ${environment.app} (${environment.name}) as v${version} by ${by} at ${at}`,
+    );
+    // Not pushed: origin may be a shared repository the deploying machine cannot (or should not) write to.
+    ctx.out.line(`  share it with: git push origin ${tag}`);
+  } catch (err) {
+    ctx.out.warn(`could not tag it (${messageOf(err)}); the deploy itself is done`);
+  }
   const note = releaseNote({
     action: upstream ? 'promote' : 'deploy',
     envName: environment.name,

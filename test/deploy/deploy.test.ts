@@ -203,3 +203,29 @@ test('an unreachable webhook is a warning, and the deploy still succeeds', async
     /⚠ the webhook could not be reached \(connect ECONNREFUSED [^)]*\); the deploy itself is done/,
   );
 });
+
+test('a heroku command failing half-way says the app may be in maintenance mode and how to reopen it', async () => {
+  const world = await createWorld();
+  world.commit({ [MIGRATION]: 'export {};\n' }, 'Add a campaign goal');
+  world.update((state) => (state.broken = ['maintenance:off']));
+  const { code, err } = await world.deploy(['staging']);
+  assert.equal(code, 1);
+  assert.match(err, /heroku maintenance:off -a campaign-kit-staging failed \(exit 1\)/);
+  assert.match(err, /state: staging may be in maintenance mode/);
+  assert.match(
+    err,
+    /heroku maintenance -a campaign-kit-staging, then heroku maintenance:off -a campaign-kit-staging/,
+  );
+  assert.equal(world.git('tag', '--list'), '');
+});
+
+test('an unhealthy /healthz without migrations suggests a rollback and touches no maintenance', async () => {
+  const world = await createWorld();
+  world.commit({ 'src/server.ts': 'export const x = 6;\n' }, 'Change');
+  world.health.status = 503;
+  const { code, err } = await world.deploy(['staging']);
+  assert.equal(code, 1);
+  assert.match(err, /state: staging serves v3/);
+  assert.match(err, /npm run deploy -- rollback staging/);
+  assert.deepEqual(writes(world.calls()), []);
+});

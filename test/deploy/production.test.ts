@@ -121,6 +121,15 @@ test('rollback goes back to the previous succeeded release, warns that the schem
   assert.match(plan.out, new RegExp(`v4 \\(${first.slice(0, 7)}\\) → `));
 });
 
+test('rollback --dry-run shows the command and the warning, and changes nothing', async () => {
+  const world = await createWorld();
+  const { code, out } = await world.deploy(['rollback', 'production', '--dry-run']);
+  assert.equal(code, 0);
+  assert.match(out, /heroku releases:rollback v1 -a campaign-kit-production/);
+  assert.match(out, /schema does NOT roll back/);
+  assert.deepEqual(writes(world.calls()), []);
+});
+
 test('rollback of production to a named version asks for the app name', async () => {
   const world = await createWorld();
   const refused = await world.deploy(['rollback', 'production', 'v1'], {

@@ -55,6 +55,8 @@ export interface FakeState {
   pending: Record<string, number>;
   /** Release phase output, by release id. */
   outputs: Record<string, string[]>;
+  /** Commands that fail, as when the API answers 500. */
+  broken?: string[];
 }
 
 const USER_ID = '5f2a4c1e-8d3b-4a6f-9e0c-1b2d3e4f5a6b';
@@ -168,6 +170,8 @@ function heroku(argv: string[], stateFile: string) {
       command === 'auth:whoami' ? 100 : 1,
     );
   const appName = flag(rest, '-a', '--app');
+  if (command !== undefined && state.broken?.includes(command))
+    fail(' ▸    Internal server error. Please try again later.', 1);
   switch (command) {
     case 'auth:whoami':
       process.stdout.write(`${state.email}\n`);
