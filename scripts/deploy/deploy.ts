@@ -57,7 +57,7 @@ export async function deploy(ctx: Context, file: EnvironmentsFile, options: Depl
   });
   if (plan.upToDate) {
     ctx.out.line(
-      `${environment.name} (${environment.app}) is up to date: v${running.latest} runs ${sha.slice(0, 7)}`,
+      `${environment.name} (${environment.app}) is up to date: v${running.deployed?.version ?? running.latest} runs ${sha.slice(0, 7)}`,
     );
     return;
   }

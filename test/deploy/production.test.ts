@@ -85,6 +85,21 @@ test('promote copies what staging runs to production through the pipeline, whate
   assert.match(again.out, /is up to date: v3 runs/);
 });
 
+test('promote --dry-run shows the promotion command and changes nothing', async () => {
+  const world = await createWorld();
+  world.commit({ 'src/server.ts': 'export const x = 7;\n' }, 'Change');
+  assert.equal((await world.deploy(['staging'])).code, 0);
+  const before = world.calls().length;
+  const { code, out } = await world.deploy(['promote', '--dry-run']);
+  assert.equal(code, 0);
+  assert.match(
+    out,
+    /commands:\n {2}heroku pipelines:promote -a campaign-kit-staging --to campaign-kit-production\n/,
+  );
+  assert.deepEqual(writes(world.calls().slice(before)), []);
+  assert.doesNotMatch(out, /Type the app's name/);
+});
+
 test('promote needs the upstream commit in this clone, and says to fetch it', async () => {
   const world = await createWorld();
   world.update((state) => {
