@@ -224,8 +224,8 @@ export async function createWorld(): Promise<World> {
         env: {
           ...baseEnv,
           DEPLOY_POLL_INTERVAL_MS: '10',
-          DEPLOY_DYNO_TIMEOUT_MS: '500',
-          DEPLOY_RELEASE_TIMEOUT_MS: '2000',
+          DEPLOY_DYNO_TIMEOUT_MS: '10000',
+          DEPLOY_RELEASE_TIMEOUT_MS: '20000',
           DEPLOY_HEALTHZ_BASE_URL: healthUrl,
           ...options.env,
         },
