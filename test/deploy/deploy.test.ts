@@ -229,3 +229,35 @@ test('an unhealthy /healthz without migrations suggests a rollback and touches n
   assert.match(err, /npm run deploy -- rollback staging/);
   assert.deepEqual(writes(world.calls()), []);
 });
+
+test('a release that does not finish in time says maintenance stays on until it does', async () => {
+  const world = await createWorld();
+  world.commit({ [MIGRATION]: 'export {};\n' }, 'Add a campaign goal');
+  world.update((state) => {
+    const app = state.apps[STAGING];
+    if (app) app.next = { ...app.next, reads: 1000 };
+  });
+  const { code, out, err } = await world.deploy(['staging'], {
+    env: { DEPLOY_RELEASE_TIMEOUT_MS: '1' },
+  });
+  assert.equal(code, 1);
+  assert.match(out, /… v3 pending/);
+  assert.match(err, /no new release of campaign-kit-staging finished in time/);
+  assert.match(err, /staging is in maintenance mode, running v2 code until the release finishes/);
+  assert.match(err, /once it has: heroku maintenance:off -a campaign-kit-staging/);
+  assert.deepEqual(writes(world.calls()), ['maintenance:on -a campaign-kit-staging']);
+});
+
+test('web dynos that do not come up on the new release keep maintenance on and say what to look at', async () => {
+  const world = await createWorld();
+  world.commit({ [MIGRATION]: 'export {};\n' }, 'Add a campaign goal');
+  world.update((state) => {
+    const app = state.apps[STAGING];
+    if (app) app.next = { ...app.next, dynoState: 'crashed' };
+  });
+  const { code, err } = await world.deploy(['staging'], { env: { DEPLOY_DYNO_TIMEOUT_MS: '1' } });
+  assert.equal(code, 1);
+  assert.match(err, /the web dynos of campaign-kit-staging did not come up on v3/);
+  assert.match(err, /heroku logs --tail -a campaign-kit-staging/);
+  assert.deepEqual(writes(world.calls()), ['maintenance:on -a campaign-kit-staging']);
+});

@@ -43,7 +43,13 @@ export interface FakeApp {
   builds: unknown[];
   dynos: FakeDyno[];
   /** How the next release turns out: its status, its release phase output, its web dynos' state. */
-  next: { status: 'succeeded' | 'failed'; output: string[]; dynoState: FakeDyno['state'] };
+  next: {
+    status: 'succeeded' | 'failed';
+    output: string[];
+    dynoState: FakeDyno['state'];
+    /** Reads of `releases` while it stays pending (default 1). */
+    reads?: number;
+  };
 }
 
 export interface FakeState {
@@ -117,7 +123,7 @@ function addRelease(state: FakeState, app: FakeApp, description: string, slugId:
     slug: slugId ? { id: slugId } : null,
   });
   app.releases.push(release);
-  state.pending[release.id] = 1;
+  state.pending[release.id] = app.next.reads ?? 1;
   state.outputs[release.id] = app.next.output;
   return release;
 }
