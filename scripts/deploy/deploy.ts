@@ -222,8 +222,9 @@ async function release(ctx: Context, plan: Plan, info: AppInfo, previous: number
       ],
     );
 
-  // /healthz comes after maintenance:off, not before: while maintenance is on the router answers every
-  // request with the maintenance page, so a health check could not reach the new dynos at all.
+  // /healthz comes after maintenance:off, not before it as first asked: while maintenance is on, the router
+  // answers every request with the maintenance page, so a health check could not reach the new dynos.
+  // The dynos are checked up on the new release first, and maintenance goes back on if /healthz fails.
   if (plan.downtime) {
     ctx.out.step('turning maintenance off');
     await ctx.heroku.run('maintenance:off', ['-a', app]);

@@ -261,3 +261,18 @@ test('web dynos that do not come up on the new release keep maintenance on and s
   assert.match(err, /heroku logs --tail -a campaign-kit-staging/);
   assert.deepEqual(writes(world.calls()), ['maintenance:on -a campaign-kit-staging']);
 });
+
+test('an app with no deploy yet gets a first deploy of the whole tree, migrations and all', async () => {
+  const world = await createWorld();
+  world.update((state) => {
+    const app = state.apps[STAGING];
+    if (!app) return;
+    app.releases = app.releases.filter((r) => r.version === 1);
+    for (const release of app.releases) release.current = true;
+  });
+  const { code, out } = await world.deploy(['staging', '--dry-run']);
+  assert.equal(code, 0);
+  assert.match(out, /staging \(campaign-kit-staging\): nothing \(first deploy\) → [0-9a-f]{7}/);
+  assert.match(out, /A migrations\/20261123090000_create_users\.ts/);
+  assert.match(out, /downtime: yes/);
+});
