@@ -84,10 +84,10 @@ describe('npm run config:diff -- staging production', () => {
 
   test('says per name, sorted, whether it is the same, different, or only on one side', async () => {
     const { lines } = await diff();
-    const names = lines.map((line) => /^  \S (\S+)/.exec(line)?.[1]).filter(Boolean);
+    const names = lines.map((line) => /^ {2}\S (\S+)/.exec(line)?.[1]).filter(Boolean);
     const listed = names.slice(0, Object.keys({ ...STAGING, ...PRODUCTION }).length);
     assert.deepEqual(listed, [...listed].sort());
-    assert.match(lineOf(lines, 'CAMPAIGN_NAME'), /^  = CAMPAIGN_NAME +same on both$/);
+    assert.match(lineOf(lines, 'CAMPAIGN_NAME'), /^ {2}= CAMPAIGN_NAME +same on both$/);
     assert.match(lineOf(lines, 'LOG_LEVEL'), /! LOG_LEVEL +different +check this one$/);
     assert.match(lineOf(lines, 'BASIC_AUTH_USER'), /< BASIC_AUTH_USER +only on staging/);
     assert.match(lineOf(lines, 'MAILGUN_SMTP_SERVER'), /> MAILGUN_SMTP_SERVER +only on production/);
@@ -124,7 +124,7 @@ describe('npm run config:diff -- staging production', () => {
     const from = lines.findIndex((line) => line.startsWith('Documented in .env.example'));
     const unset = lines
       .slice(from + 1)
-      .map((line) => /^  \? (\S+)(.*)$/.exec(line))
+      .map((line) => /^ {2}\? (\S+)(.*)$/.exec(line))
       .filter((m) => m !== null);
     const names = unset.map((m) => m[1]);
     assert.ok(names.includes('PUBLIC_URL'), names.join(' '));

@@ -35,22 +35,26 @@ export function fakeHeroku(
     if (!app) throw new Error(`Couldn't find that app. (${name})`);
     return app;
   };
+  const answer = <T>(args: readonly string[]): T => {
+    const app = appNamed(args);
+    if (args[0] === 'config' && args.includes('--json')) return { ...app.config } as T;
+    if (args[0] === 'ps' && args.includes('--json')) {
+      const dynos: Dyno[] = [{ name: 'web.1', type: 'web', state: 'up' }];
+      for (let n = 1; n <= (app.workers ?? 0); n++) {
+        dynos.push({ name: `worker.${n}`, type: 'worker', state: 'up' });
+      }
+      return dynos as T;
+    }
+    throw new Error(`the fake heroku CLI has no JSON answer for: ${args.join(' ')}`);
+  };
   return {
     calls,
     apps,
     writes: () => [...runs],
-    async json<T>(args: readonly string[]): Promise<T> {
+    // Async as the real one is: a refusal arrives as a rejection, never as a throw.
+    json<T>(args: readonly string[]): Promise<T> {
       calls.push([...args]);
-      const app = appNamed(args);
-      if (args[0] === 'config' && args.includes('--json')) return { ...app.config } as T;
-      if (args[0] === 'ps' && args.includes('--json')) {
-        const dynos: Dyno[] = [{ name: 'web.1', type: 'web', state: 'up' }];
-        for (let n = 1; n <= (app.workers ?? 0); n++) {
-          dynos.push({ name: `worker.${n}`, type: 'worker', state: 'up' });
-        }
-        return dynos as T;
-      }
-      throw new Error(`the fake heroku CLI has no JSON answer for: ${args.join(' ')}`);
+      return Promise.resolve().then(() => answer<T>(args));
     },
     async run(args: readonly string[]): Promise<void> {
       calls.push([...args]);
