@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { before, describe, test } from 'node:test';
 import knex, { type Knex } from 'knex';
 import { createClient } from 'redis';
-import { main } from '../../scripts/ops/data-copy.ts';
+import { main } from '../../scripts/data-copy.ts';
 import type { Environments } from '../../scripts/ops/heroku-cli.ts';
 import { hashPassword } from '../../src/accounts/passwords.ts';
 import { queueWelcomeEmail } from '../../src/email/welcome.ts';

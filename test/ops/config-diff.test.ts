@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { compareConfig, documentedNames, main } from '../../scripts/ops/config-diff.ts';
+import { compareConfig, documentedNames, main } from '../../scripts/config-diff.ts';
 import { fakeHeroku } from './fake-heroku.ts';
 
 const environments = {

@@ -2,9 +2,9 @@
 // and anonymises it there, so that the copy never emails or shows a real participant.
 import knex, { type Knex } from 'knex';
 import { createClient } from 'redis';
-import { anonymise, type AnonymiseCounts } from '../../src/anonymise.ts';
-import { messageOf } from '../../src/platform/errors.ts';
-import { configOf, type ConfigVars, type Dyno, type OpsDeps } from './heroku-cli.ts';
+import { anonymise, type AnonymiseCounts } from '../src/anonymise.ts';
+import { messageOf } from '../src/platform/errors.ts';
+import { configOf, type ConfigVars, type Dyno, type OpsDeps } from './ops/heroku-cli.ts';
 
 /** A step failed: what it said has been written, with the state the target is in and what to do. */
 class Stopped extends Error {}
@@ -279,6 +279,6 @@ async function deleteSessions(config: ConfigVars): Promise<number> {
 }
 
 if (import.meta.main) {
-  const { opsDeps } = await import('./deps.ts');
+  const { opsDeps } = await import('./ops/deps.ts');
   process.exitCode = await main(process.argv.slice(2), await opsDeps());
 }

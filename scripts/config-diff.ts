@@ -1,7 +1,7 @@
 // `npm run config:diff -- staging production`: which config var names two apps share, differ on or lack,
 // without ever printing a value.
 import { readFileSync } from 'node:fs';
-import { configOf, type ConfigVars, type OpsDeps } from './heroku-cli.ts';
+import { configOf, type ConfigVars, type OpsDeps } from './ops/heroku-cli.ts';
 
 export type Status = 'same' | 'different' | 'only-left' | 'only-right';
 
@@ -176,12 +176,12 @@ export async function main(argv: readonly string[], deps: ConfigDiffDeps): Promi
     configOf(heroku, right.app),
   ]);
   const envExample =
-    deps.envExample ?? readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    deps.envExample ?? readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
   for (const line of configDiffReport(left, right, documentedNames(envExample))) out.log(line);
   return 0;
 }
 
 if (import.meta.main) {
-  const { opsDeps } = await import('./deps.ts');
+  const { opsDeps } = await import('./ops/deps.ts');
   process.exitCode = await main(process.argv.slice(2), await opsDeps());
 }
