@@ -70,9 +70,10 @@ function planOf(argv: readonly string[], { environments }: OpsDeps): Plan | stri
   if (sourceEnv === targetEnv || source.app === target.app) {
     return `refusing to copy ${source.app} onto itself: name two different environments, such as production staging`;
   }
-  // By name, by its place at the end of the pipeline, and by any other name for the same app.
+  // By name, by its place at the end of the pipeline, by the file's own word, and by any other name
+  // for the same app.
   const live = Object.entries(environments).filter(
-    ([env, e]) => env === 'production' || e.promoteFrom !== undefined,
+    ([env, e]) => env === 'production' || e.promoteFrom !== undefined || e.production === true,
   );
   const guarded = live.find(([env, e]) => env === targetEnv || e.app === target.app);
   if (guarded) {

@@ -17,7 +17,12 @@ export interface Dyno {
 }
 
 /** The pipeline's environments, as the deploy tool's environments file names them. */
-export type Environments = Readonly<Record<string, { app: string; promoteFrom?: string }>>;
+export type Environments = Readonly<
+  Record<
+    string,
+    { app: string; promoteFrom?: string | undefined; production?: boolean | undefined }
+  >
+>;
 
 /** What an ops command's `main` is given: the CLI, the environments, and where to write. */
 export interface OpsDeps {

@@ -353,6 +353,7 @@ describe('data:copy refuses, and runs nothing on Heroku', () => {
         ...environments,
         review: { app: 'ck-review' },
         live: { app: 'ck-production' },
+        eu: { app: 'ck-eu', production: true },
       },
       out,
     });
@@ -370,6 +371,13 @@ describe('data:copy refuses, and runs nothing on Heroku', () => {
     const { code, said, heroku } = await attempt(['staging', 'live']);
     assert.equal(code, 1);
     assert.match(said, /refusing to overwrite ck-production/);
+    assert.deepEqual(heroku.calls, []);
+  });
+
+  test('production as the target, by the environments file saying so', async () => {
+    const { code, said, heroku } = await attempt(['staging', 'eu']);
+    assert.equal(code, 1);
+    assert.match(said, /refusing to overwrite ck-eu: it is the eu environment/);
     assert.deepEqual(heroku.calls, []);
   });
 
@@ -399,7 +407,7 @@ describe('data:copy refuses, and runs nothing on Heroku', () => {
   test('an environment that does not exist, naming the ones that do', async () => {
     const { code, said, heroku } = await attempt(['production', 'stagign']);
     assert.equal(code, 1);
-    assert.match(said, /no environment "stagign".*staging, production, review, live/);
+    assert.match(said, /no environment "stagign".*staging, production, review, live, eu/);
     assert.deepEqual(heroku.calls, []);
   });
 });
