@@ -100,6 +100,7 @@ export function configDiffReport(left: Side, right: Side, documented: readonly s
     'only-left': '<',
     'only-right': '>',
   };
+  const wordWidth = Math.max(...Object.values(words).map((w) => w.length));
   const lines = [
     `config:diff ${left.env} (${left.app}) against ${right.env} (${right.app}); values are never shown`,
     '',
@@ -116,7 +117,9 @@ export function configDiffReport(left: Side, right: Side, documented: readonly s
       note = `  WARNING: must differ between apps: heroku config:set ${name}=$(openssl rand -hex 32) -a ${right.app}`;
       warnings++;
     }
-    lines.push(`  ${marks[status]} ${name.padEnd(width)}  ${words[status]}${note}`);
+    lines.push(
+      `  ${marks[status]} ${name.padEnd(width)}  ${words[status].padEnd(wordWidth)}${note}`.trimEnd(),
+    );
   }
 
   const set = (name: string) =>
@@ -129,7 +132,12 @@ export function configDiffReport(left: Side, right: Side, documented: readonly s
   if (unset.length === 0) lines.push('  (none)');
   for (const name of unset) {
     const standIn = STAND_INS[name];
-    const note = standIn && set(standIn) ? `  ${standIn} stands in for it` : '';
+    const where =
+      standIn === undefined ? [] : [left, right].filter((s) => Object.hasOwn(s.config, standIn));
+    const note =
+      where.length === 0
+        ? ''
+        : `  ${standIn} stands in for it on ${where.length === 2 ? 'both' : where.map((s) => s.env).join('')}`;
     lines.push(`  ? ${name.padEnd(width)}${note}`.trimEnd());
   }
 
