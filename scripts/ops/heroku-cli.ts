@@ -33,3 +33,35 @@ export interface OpsDeps {
 
 export const configOf = (heroku: HerokuCli, app: string): Promise<ConfigVars> =>
   heroku.json<ConfigVars>(['config', '--json', '-a', app]);
+
+/** A runner that takes the command apart from its arguments and adds `--json` itself. */
+export interface CommandRunner<C extends string> {
+  json(command: C, args: readonly string[]): Promise<unknown>;
+  stream(command: C, args: readonly string[], onLine: (line: string) => void): Promise<void>;
+}
+
+/** The deploy tool's runner (scripts/deploy/heroku.ts) as a HerokuCli, its output lines given to `onLine`. */
+export function herokuCliOf<C extends string>(
+  runner: CommandRunner<C>,
+  onLine: (line: string) => void,
+): HerokuCli {
+  const split = (args: readonly string[]): [C, string[]] => {
+    const [command, ...rest] = args;
+    if (command === undefined) throw new Error('a heroku command needs a name');
+    // The runner checks the command against its own list of the ones the tool may run.
+    return [command as C, rest];
+  };
+  return {
+    json<T>(args: readonly string[]): Promise<T> {
+      const [command, rest] = split(args);
+      return runner.json(
+        command,
+        rest.filter((a) => a !== '--json'),
+      ) as Promise<T>;
+    },
+    run(args: readonly string[]): Promise<void> {
+      const [command, rest] = split(args);
+      return runner.stream(command, rest, onLine);
+    },
+  };
+}
