@@ -190,6 +190,6 @@ export async function main(argv: readonly string[], deps: ConfigDiffDeps): Promi
 }
 
 if (import.meta.main) {
-  const { opsDeps } = await import('./ops/deps.ts');
-  process.exitCode = await main(process.argv.slice(2), await opsDeps());
+  const { runOps } = await import('./ops/deps.ts');
+  await runOps(main);
 }

@@ -280,6 +280,6 @@ async function deleteSessions(config: ConfigVars): Promise<number> {
 }
 
 if (import.meta.main) {
-  const { opsDeps } = await import('./ops/deps.ts');
-  process.exitCode = await main(process.argv.slice(2), await opsDeps());
+  const { runOps } = await import('./ops/deps.ts');
+  await runOps(main);
 }

@@ -14,6 +14,7 @@ import { herokuLine } from './heroku.ts';
 import { postNote, releaseNote } from './note.ts';
 import { DeployFailure, NOTHING_CHANGED } from './output.ts';
 import { describePlan, planDeploy, type Plan } from './plan.ts';
+import { pagesLine, publishPlatformPages } from './platform-pages.ts';
 import { appInfo, type AppInfo } from './releases.ts';
 
 export interface DeployOptions {
@@ -62,6 +63,7 @@ export async function deploy(ctx: Context, file: EnvironmentsFile, options: Depl
     return;
   }
   for (const line of describePlan(plan)) ctx.out.line(line);
+  ctx.out.line(pagesLine(file.pages, environment.app));
   if (options.dryRun) {
     ctx.out.line('dry run: nothing was changed');
     return;
@@ -69,9 +71,12 @@ export async function deploy(ctx: Context, file: EnvironmentsFile, options: Depl
   if (plan.confirm && !options.yes)
     await confirmApp(ctx.input, ctx.write, environment.app, `deploy to ${environment.name}`);
 
+  // A changed page URL is a config change, which Heroku makes a release of: the deploy's is the next.
+  const pagesChanged = await publishPlatformPages(ctx, file.pages, environment.app);
+  const latest = pagesChanged ? (await whatRuns(ctx, environment.app)).latest : running.latest;
   let version: number;
   try {
-    version = await release(ctx, plan, info, running.latest);
+    version = await release(ctx, plan, info, latest);
   } catch (err) {
     if (err instanceof DeployFailure) throw err;
     // A heroku or git command failed half-way (the network, an expired login): say what may be left.
@@ -137,20 +142,12 @@ async function upstreamCommit(ctx: Context, upstream: Environment): Promise<stri
   return deployed.sha;
 }
 
-/**
- * Where the maintenance and error pages (public/platform/) will be published before a release, so that the
- * router's MAINTENANCE_PAGE_URL serves the current page. Publishing them is not part of this tool yet.
- */
-async function publishPlatformPages(_ctx: Context, _environment: Environment): Promise<void> {}
-
 /** Maintenance (with migrations), the push or promotion, the wait and the checks; answers the new version. */
 async function release(ctx: Context, plan: Plan, info: AppInfo, previous: number): Promise<number> {
   const { environment, upstream } = plan.facts;
   const app = environment.app;
   const oldCode = `running v${previous} code`;
   const inMaintenance = `${environment.name} is in maintenance mode, ${oldCode}`;
-  await publishPlatformPages(ctx, environment);
-
   if (plan.downtime) {
     ctx.out.step('turning maintenance on (the release phase migrates)');
     await ctx.heroku.run('maintenance:on', ['-a', app]);

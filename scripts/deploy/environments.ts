@@ -16,9 +16,20 @@ const environmentSchema = z.strictObject({
   production: z.boolean().optional(),
 });
 
+/** The public bucket for the router's maintenance and error pages (scripts/deploy/pages.ts says why). */
+const pagesSchema = z.strictObject({
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1'),
+  /** The bucket's public address, when not https://BUCKET.s3.REGION.amazonaws.com (a CDN, say). */
+  publicBaseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** Only for an S3-compatible service other than AWS (a local one in tests). */
+  endpoint: z.url({ protocol: /^https?$/ }).optional(),
+});
+
 const fileSchema = z
   .strictObject({
     pipeline: z.string().min(1).optional(),
+    pages: pagesSchema.optional(),
     environments: z.record(
       z.string().regex(NAME, 'an environment name: lower case'),
       environmentSchema,
@@ -37,6 +48,7 @@ const fileSchema = z
   });
 
 export type EnvironmentsFile = z.infer<typeof fileSchema>;
+export type PagesBucket = z.infer<typeof pagesSchema>;
 
 export interface Environment {
   readonly name: string;

@@ -18,12 +18,22 @@ export const HEROKU_COMMANDS = {
   'pipelines:promote': ['-a', '--to'],
   'releases:output': ['<release>', '-a'],
   'releases:rollback': ['<release>', '-a'],
+  config: ['--json', '-a'],
+  'config:set': ['<NAME=value>', '-a'],
+  'ps:scale': ['<type=quantity>', '-a'],
+  'pg:copy': ['<source>', '<target>', '-a', '--confirm'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type HerokuCommand = keyof typeof HEROKU_COMMANDS;
 
 /** Commands that change nothing: the only ones a dry run may run. */
-export const READ_ONLY: readonly HerokuCommand[] = ['auth:whoami', 'releases', 'apps:info', 'ps'];
+export const READ_ONLY: readonly HerokuCommand[] = [
+  'auth:whoami',
+  'releases',
+  'apps:info',
+  'ps',
+  'config',
+];
 
 export class HerokuError extends Error {}
 

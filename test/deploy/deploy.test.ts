@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
+import { startTestBucket } from '../support/bucket.ts';
 import { createWorld, STAGING, writes } from './support/world.ts';
 
 const MIGRATION = 'migrations/20261201090000_add_campaign_goal.ts';
@@ -275,4 +276,76 @@ test('an app with no deploy yet gets a first deploy of the whole tree, migration
   assert.match(out, /staging \(campaign-kit-staging\): nothing \(first deploy\) → [0-9a-f]{7}/);
   assert.match(out, /A migrations\/20261123090000_create_users\.ts/);
   assert.match(out, /downtime: yes/);
+});
+
+test('with a pages bucket, the pages are published once, and the URLs set only when they change', async () => {
+  const world = await createWorld();
+  const s3 = await startTestBucket();
+  const pages = { bucket: s3.bucket, region: s3.region, endpoint: s3.url };
+  const page = (title: string) => `<!doctype html><title>${title}</title>\n`;
+  world.commit(
+    {
+      'deploy/environments.json': JSON.stringify({
+        pages,
+        environments: { staging: { app: STAGING, branch: 'main' } },
+      }),
+      'public/platform/maintenance.html': page('Back soon'),
+      'public/platform/error.html': page('Something went wrong'),
+    },
+    'Publish the platform pages',
+  );
+  const env = { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey };
+  const first = await world.deploy(['staging'], { env });
+  assert.equal(first.code, 0, first.out + first.err);
+  const config = world.state().apps[STAGING]?.config ?? {};
+  const maintenance = config.MAINTENANCE_PAGE_URL ?? '';
+  assert.match(maintenance, /\/platform\/maintenance-[0-9a-f]{12}\.html$/);
+  assert.match(config.ERROR_PAGE_URL ?? '', /\/platform\/error-[0-9a-f]{12}\.html$/);
+  const served = await fetch(
+    `${s3.url}/${s3.bucket}/${new URL(maintenance).pathname.split('/').slice(-2).join('/')}`,
+  );
+  assert.equal(await served.text(), page('Back soon'));
+  // The config release came first; the deploy's own release is the one after it, and it is tagged.
+  const sets = writes(world.calls()).filter((line) => line.startsWith('config:set'));
+  assert.equal(sets.length, 1);
+  assert.match(world.git('tag', '--list'), /^staging\/v4$/m);
+
+  // The same pages again: no config change, so no release of its own.
+  world.commit({ 'src/server.ts': 'export const y = 2;\n' }, 'Change the server again');
+  const second = await world.deploy(['staging'], { env });
+  assert.equal(second.code, 0, second.out + second.err);
+  assert.match(second.out, /the pages are unchanged/);
+  assert.equal(writes(world.calls()).filter((line) => line.startsWith('config:set')).length, 1);
+
+  // A changed page: a new name, and the URL set again.
+  world.commit(
+    { 'public/platform/maintenance.html': page('Back in ten minutes') },
+    'Reword the page',
+  );
+  const third = await world.deploy(['staging'], { env });
+  assert.equal(third.code, 0, third.out + third.err);
+  const changed = world.state().apps[STAGING]?.config?.MAINTENANCE_PAGE_URL;
+  assert.notEqual(changed, maintenance);
+  assert.equal(world.state().apps[STAGING]?.config?.ERROR_PAGE_URL, config.ERROR_PAGE_URL);
+});
+
+test('pages that cannot be published stop the deploy before anything changes, saying what to check', async () => {
+  const world = await createWorld();
+  world.commit(
+    {
+      'deploy/environments.json': JSON.stringify({
+        pages: { bucket: 'campaign-pages', region: 'eu-west-1', endpoint: 'http://127.0.0.1:9' },
+        environments: { staging: { app: STAGING, branch: 'main' } },
+      }),
+      'public/platform/maintenance.html': 'maintenance',
+      'public/platform/error.html': 'error',
+    },
+    'Pages to a bucket that is not there',
+  );
+  const env = { AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'example' };
+  const { code, err } = await world.deploy(['staging'], { env });
+  assert.equal(code, 1);
+  assert.match(err, /the pages could not be published to s3:\/\/campaign-pages/);
+  assert.match(err, /nothing was changed|nothing changed/i);
+  assert.deepEqual(writes(world.calls()), []);
 });

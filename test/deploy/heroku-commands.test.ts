@@ -20,6 +20,8 @@ interface CommandInfo {
   id: string;
   aliases?: string[];
   args?: Record<string, unknown>;
+  /** false for a command that takes any number of arguments (config:set NAME=value…). */
+  strict?: boolean;
   flags: Record<string, { name: string; char?: string }>;
 }
 
@@ -74,7 +76,8 @@ test(
             ? flags.some((f) => f.name === use.slice(2))
             : use.startsWith('-')
               ? flags.some((f) => f.char === use.slice(1))
-              : Object.keys(command.args ?? {}).includes(use.replace(/[<>]/g, ''));
+              : command.strict === false ||
+                Object.keys(command.args ?? {}).includes(use.replace(/[<>]/g, ''));
           if (!known) problems.push(`heroku ${id}: no ${use}`);
         }
       }

@@ -42,6 +42,8 @@ export interface FakeApp {
   releases: FakeRelease[];
   builds: unknown[];
   dynos: FakeDyno[];
+  /** The app's config vars (`heroku config --json`: name → value). */
+  config?: Record<string, string>;
   /** How the next release turns out: its status, its release phase output, its web dynos' state. */
   next: {
     status: 'succeeded' | 'failed';
@@ -254,6 +256,26 @@ function heroku(argv: string[], stateFile: string) {
       );
       process.stdout.write('Running release command...\n');
       for (const line of app.next.output) process.stdout.write(`${line}\n`);
+      return;
+    }
+    case 'config':
+      print(appOf(state, appName).config ?? {});
+      return;
+    case 'config:set': {
+      // As on Heroku: a config change is a release of the running slug with the new config.
+      const app = appOf(state, appName);
+      const pairs = positional.map((arg) => arg.split(/=(.*)/s).slice(0, 2) as [string, string]);
+      app.config = { ...app.config, ...Object.fromEntries(pairs) };
+      const slug = app.releases.find((r) => r.current)?.slug?.id ?? null;
+      const names = pairs.map(([name]) => name).join(', ');
+      const release = addRelease(state, app, `Set ${names} config vars`, slug);
+      release.status = 'succeeded';
+      for (const other of app.releases) other.current = other === release;
+      delete state.pending[release.id];
+      save();
+      process.stderr.write(
+        `Setting ${names} and restarting ⬢ ${app.name}... done, v${release.version}\n`,
+      );
       return;
     }
     case 'releases:output': {
