@@ -78,6 +78,9 @@ export function planDeploy(facts: PlanFacts): Plan {
 }
 
 /** The plan as lines for the terminal: range, commits, files, migrations, downtime, commands. */
+// Past this, a list of files is scrolled past rather than read; the command to see them all is given.
+const MAX_FILES_SHOWN = 20;
+
 export function describePlan(plan: Plan): string[] {
   const { facts } = plan;
   const { environment: env } = facts;
@@ -94,11 +97,22 @@ export function describePlan(plan: Plan): string[] {
       `⚠ this deploys code OLDER than what runs: ${facts.removed.length} commit(s) go away:`,
       ...indent(facts.removed),
     );
-  if (facts.files.length > 0)
+  if (facts.files.length > 0) {
+    const shown = facts.files.slice(0, MAX_FILES_SHOWN);
     lines.push(
       `files (${facts.files.length}):`,
-      ...indent(facts.files.map((f) => `${f.status} ${f.path}`)),
+      ...indent(shown.map((f) => `${f.status} ${f.path}`)),
     );
+    const more = facts.files.length - shown.length;
+    if (more > 0)
+      lines.push(
+        `  … and ${more} more: ${
+          facts.deployed
+            ? `git diff --name-status ${facts.deployed.sha.slice(0, 7)} ${facts.sha.slice(0, 7)}`
+            : `git ls-tree -r --name-only ${facts.sha.slice(0, 7)}`
+        }`,
+      );
+  }
   lines.push(
     plan.migrations.length > 0
       ? `migrations: yes, the release phase applies ${plan.migrations.join(', ')}`

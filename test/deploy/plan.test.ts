@@ -7,7 +7,7 @@ import {
   parseEnvironments,
   promotionTarget,
 } from '../../scripts/deploy/environments.ts';
-import { planDeploy } from '../../scripts/deploy/plan.ts';
+import { describePlan, planDeploy } from '../../scripts/deploy/plan.ts';
 import { describedCommit, previousRelease, type Release } from '../../scripts/deploy/releases.ts';
 
 const FILE = JSON.stringify({
@@ -109,4 +109,23 @@ test('the plan: migrations added or changed mean downtime; removed ones only war
   assert.equal(back.behind, true);
   assert.deepEqual(back.removedMigrations, ['migrations/20261201090000_add_goal.ts']);
   assert.equal(planDeploy({ ...base, sha: 'a'.repeat(40), files: [] }).upToDate, true);
+});
+
+test('a long list of files is cut at 20, with the command that shows them all', () => {
+  const environment = environmentOf(parseEnvironments(FILE), 'staging');
+  const files = Array.from({ length: 23 }, (_, i) => ({ status: 'A', path: `src/f${i}.ts` }));
+  const plan = planDeploy({
+    environment,
+    sha: 'b'.repeat(40),
+    deployed: { version: 3, sha: 'a'.repeat(40) },
+    added: ['bbbbbbb Change'],
+    removed: [],
+    files,
+    gitUrl: 'https://git.example.test/campaign-kit-staging.git',
+  });
+  const lines = describePlan(plan);
+  assert.ok(lines.includes('files (23):'));
+  assert.ok(lines.includes('  A src/f19.ts'));
+  assert.ok(!lines.includes('  A src/f20.ts'));
+  assert.ok(lines.includes('  … and 3 more: git diff --name-status aaaaaaa bbbbbbb'));
 });
