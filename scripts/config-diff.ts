@@ -33,6 +33,8 @@ const NOT_CONFIG_VARS = new Set([
   'TEST_DATABASE_URL',
   'TEST_REDIS_URL',
 ]);
+// The deploy tool's own settings, read from the deployer's shell.
+const DEPLOY_TOOL = /^DEPLOY_/;
 // An add-on's variable that the app reads when ours is unset (src/platform/s3.config.ts, email config).
 const STAND_INS: Readonly<Record<string, string>> = {
   S3_BUCKET: 'BUCKETEER_BUCKET_NAME',
@@ -124,7 +126,9 @@ export function configDiffReport(left: Side, right: Side, documented: readonly s
 
   const set = (name: string) =>
     Object.hasOwn(left.config, name) || Object.hasOwn(right.config, name);
-  const unset = documented.filter((name) => !NOT_CONFIG_VARS.has(name) && !set(name));
+  const unset = documented.filter(
+    (name) => !NOT_CONFIG_VARS.has(name) && !DEPLOY_TOOL.test(name) && !set(name),
+  );
   lines.push(
     '',
     `Documented in .env.example, set on neither (its default applies, or it is unused):`,

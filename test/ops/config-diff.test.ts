@@ -2,7 +2,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { compareConfig, documentedNames, main } from '../../scripts/config-diff.ts';
+import {
+  compareConfig,
+  configDiffReport,
+  documentedNames,
+  main,
+} from '../../scripts/config-diff.ts';
 import { fakeHeroku } from './fake-heroku.ts';
 
 const environments = {
@@ -182,4 +187,14 @@ test('comparing: a name set to an empty string on one side is still set there', 
     { name: 'A', status: 'different' },
     { name: 'B', status: 'only-right' },
   ]);
+});
+
+test("the deploy tool's own settings and platform names are not listed as config vars nobody set", () => {
+  const lines = configDiffReport(
+    { env: 'staging', app: 'a', config: {} },
+    { env: 'production', app: 'b', config: {} },
+    ['DEPLOY_WEBHOOK_URL', 'PORT', 'MAIL_FROM'],
+  );
+  assert.ok(lines.some((line) => /\? MAIL_FROM/.test(line)));
+  assert.ok(!lines.some((line) => /DEPLOY_WEBHOOK_URL|\? PORT/.test(line)), lines.join('\n'));
 });
