@@ -121,6 +121,7 @@ const extraEnv: Record<string, string> = Object.fromEntries(
 const appEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
   ...services.env,
   NODE_ENV: 'production',
+  APP_ENV: 'production', // @step 6+
   DYNO: 'web.1',
   WEB_CONCURRENCY: '1',
   ...extraEnv,

@@ -62,6 +62,7 @@ const env = {
   ...services.env,
   SESSION_SECRET: randomBytes(32).toString('base64url'),
   NODE_ENV: 'production',
+  APP_ENV: 'production', // @step 6+
   WEB_CONCURRENCY: '1',
 };
 let failed = false;
