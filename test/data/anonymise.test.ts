@@ -1,24 +1,18 @@
 // A copy of production, made as heroku pg:copy makes it, keeps no participant's email, name, password
 // hash, mail or photo once anonymised; production itself is left as it was.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { before, describe, test } from 'node:test';
-import knex, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { up as createUsers } from '../../migrations/20261123090000_create_users.ts';
 import { hashPassword, verifyPassword } from '../../src/accounts/passwords.ts';
 import { anonymise } from '../../src/anonymise.ts';
 import { queueWelcomeEmail } from '../../src/email/welcome.ts';
 import { createPhotosRepo } from '../../src/uploads/photos.repo.ts';
 import { onCleanup } from '../support/cleanup.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { createTestDatabase } from '../support/db.ts';
 import { start, withTimeout } from '../support/process.ts';
-
-const NEEDS_POSTGRES =
-  process.env.TEST_DATABASE_URL === undefined || process.env.TEST_DATABASE_URL === ''
-    ? 'needs a real Postgres with pg_dump and psql: set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres'
-    : false;
+import { copyDatabase, NEEDS_POSTGRES, open, run, WELCOME } from './databases.ts';
 
 const PARTICIPANTS = [
   {
@@ -39,40 +33,6 @@ const PARTICIPANTS = [
     password: 'sly one',
   },
 ];
-
-const WELCOME = {
-  campaign: { name: 'Summer Photo Contest', endsAt: new Date('2027-08-31T22:00:00Z') },
-  email: { publicUrl: 'https://contest.example' },
-};
-
-const open = (database: TestDatabase): Knex => {
-  const db = knex({ client: 'pg', connection: database.url, pool: { min: 0, max: 2 } });
-  onCleanup(() => db.destroy());
-  return db;
-};
-
-/** Runs a command to its end and returns its stdout; a non-zero exit fails with its stderr. */
-async function run(command: string, args: string[], input?: NodeJS.ReadableStream) {
-  const child = spawn(command, args, { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
-  if (input && child.stdin) input.pipe(child.stdin);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  assert.equal(code, 0, `${command} ${args.join(' ')} failed: ${stderr}`);
-  return stdout;
-}
-
-/** What heroku pg:copy does: dump the source without owners or grants and replay it into the target. */
-async function copyDatabase(from: string, to: string): Promise<void> {
-  const dump = spawn('pg_dump', ['--no-owner', '--no-privileges', from], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const dumped = once(dump, 'exit');
-  await run('psql', ['-q', '-v', 'ON_ERROR_STOP=1', to], dump.stdout);
-  assert.equal((await dumped)[0], 0, 'pg_dump failed');
-}
 
 const everything = (db: Knex) =>
   Promise.all(

@@ -1,11 +1,9 @@
 // npm run data:copy -- production staging, against two real Postgres databases and a real Redis: the
 // fake heroku CLI copies with pg_dump | psql as pg:copy would, and records every command in order.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { before, describe, test } from 'node:test';
-import knex, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { createClient } from 'redis';
 import { main } from '../../scripts/data-copy.ts';
 import type { Environments } from '../../scripts/ops/heroku-cli.ts';
@@ -16,11 +14,7 @@ import { appOf, fakeHeroku, type FakeApp } from '../ops/fake-heroku.ts';
 import { onCleanup } from '../support/cleanup.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { NO_REDIS, requireRedis, type TestRedis } from '../support/redis.ts';
-
-const NEEDS_POSTGRES =
-  process.env.TEST_DATABASE_URL === undefined || process.env.TEST_DATABASE_URL === ''
-    ? 'needs a real Postgres with pg_dump and psql: set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres'
-    : false;
+import { copyDatabase, NEEDS_POSTGRES, open, run, WELCOME } from './databases.ts';
 
 const environments: Environments = {
   staging: { app: 'ck-staging' },
@@ -40,48 +34,6 @@ const PARTICIPANTS = [
   },
   { email: 'Mei.Tanaka@Mail.Example', displayName: 'Mei Tanaka', password: 'paper cranes 42' },
 ];
-
-const WELCOME = {
-  campaign: { name: 'Summer Photo Contest', endsAt: new Date('2027-08-31T22:00:00Z') },
-  email: { publicUrl: 'https://contest.example' },
-};
-
-const open = (database: TestDatabase): Knex => {
-  const db = knex({ client: 'pg', connection: database.url, pool: { min: 0, max: 2 } });
-  onCleanup(() => db.destroy());
-  return db;
-};
-
-/** Runs a command to its end and returns its stdout; a non-zero exit fails with its stderr. */
-async function run(command: string, args: string[], input?: NodeJS.ReadableStream) {
-  const child = spawn(command, args, { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
-  if (input && child.stdin) input.pipe(child.stdin);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  assert.equal(code, 0, `${command} ${args.join(' ')} failed: ${stderr}`);
-  return stdout;
-}
-
-/** What heroku pg:copy does: empty the target, then replay a dump of the source into it. */
-async function pgCopy(from: string, to: string): Promise<void> {
-  await run('psql', [
-    '-q',
-    '-v',
-    'ON_ERROR_STOP=1',
-    '-c',
-    'drop schema public cascade; create schema public',
-    to,
-  ]);
-  const dump = spawn('pg_dump', ['--no-owner', '--no-privileges', from], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const dumped = once(dump, 'exit');
-  await run('psql', ['-q', '-v', 'ON_ERROR_STOP=1', to], dump.stdout);
-  assert.equal((await dumped)[0], 0, 'pg_dump failed');
-}
 
 const counts = async (db: Knex) => {
   const result: Record<string, number> = {};
@@ -195,7 +147,7 @@ describe('npm run data:copy -- production staging', { skip: NEEDS_POSTGRES }, ()
           assert.equal(staging.workers, 0, 'the worker is stopped before the copy');
           assert.equal(args[1], 'ck-production::DATABASE_URL');
           assert.equal(appOf(args), 'ck-staging');
-          await pgCopy(production.url, target.url);
+          await copyDatabase(production.url, target.url, { replace: true });
           if (broken) {
             // A failure inside anonymise's transaction, after it has started changing rows.
             await stagingDb.raw(`
