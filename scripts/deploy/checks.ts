@@ -1,5 +1,6 @@
 // After a push, a promotion or a rollback: waiting for the release, its release phase output, the dynos, /healthz.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { messageOf } from '../../src/platform/errors.ts';
 import type { Context } from './context.ts';
 import { herokuLine } from './heroku.ts';
 import { listDynos, listReleases, type Release } from './releases.ts';
@@ -34,7 +35,7 @@ export async function streamReleaseOutput(ctx: Context, app: string, version: nu
     );
   } catch (err) {
     ctx.out.warn(
-      `could not read it (${(err as Error).message}): ${herokuLine('releases:output', [`v${version}`, '-a', app])}`,
+      `could not read it (${messageOf(err)}): ${herokuLine('releases:output', [`v${version}`, '-a', app])}`,
     );
   }
 }
@@ -70,7 +71,7 @@ export async function checkHealth(
       if (response.ok) return undefined;
       problem = `${url} answered ${response.status}`;
     } catch (err) {
-      problem = `${url} could not be reached (${(err as Error).message})`;
+      problem = `${url} could not be reached (${messageOf(err)})`;
     }
     if (attempt < 3) await sleep(ctx.timing.pollMs);
   }

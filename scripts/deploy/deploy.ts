@@ -167,7 +167,7 @@ async function release(ctx: Context, plan: Plan, info: AppInfo, previous: number
     }
   } catch (err) {
     throw new DeployFailure(
-      `the ${upstream ? 'promotion' : 'push'} failed: ${(err as Error).message.trim()}`,
+      `the ${upstream ? 'promotion' : 'push'} failed: ${messageOf(err).trim()}`,
       plan.downtime
         ? `${inMaintenance}; nothing was released`
         : `${environment.name} is ${oldCode}`,
