@@ -26,6 +26,7 @@ import { sharedSessionStore } from './platform/redis-session.ts';
 import { openRedis } from './platform/redis.ts';
 // @end
 import { environmentConfig } from './platform/environment.config.ts'; // @step 6+
+import { unsubscribeConfig } from './digest/digest.config.ts'; // @step 7+
 
 export const webParts = {
   web: webConfig,
@@ -41,6 +42,7 @@ export const webParts = {
   cluster: clusterConfig,
   // @end
   environment: environmentConfig, // @step 6+
+  unsubscribe: unsubscribeConfig, // @step 7+
 };
 
 export type WebConfig = Config<typeof webParts>;

@@ -2,6 +2,7 @@
 import type { AppModules } from './app-module.ts';
 import { accountsModule } from './accounts/accounts.routes.ts'; // @step 2+
 import { campaignModule } from './campaign/campaign.routes.ts';
+import { digestModule } from './digest/digest.routes.ts'; // @step 7+
 import { healthModule } from './health/health.routes.ts';
 import { clusterModule } from './platform/cluster.ts'; // @step 5+
 import { environmentModule } from './platform/environment.ts'; // @step 6+
@@ -14,4 +15,5 @@ export const modules: AppModules = {
   photos: photosModule, // @step 4+
   cluster: clusterModule, // @step 5+
   environment: environmentModule, // @step 6+
+  digest: digestModule, // @step 7+
 };

@@ -31,6 +31,7 @@ export function createMailer(smtp: SettingsOf<typeof smtpConfig>): Mailer {
         subject: message.subject,
         text: message.text,
         html: message.html,
+        ...(message.headers ? { headers: { ...message.headers } } : {}), // @step 7+
         // The same id on every attempt lets a receiving server drop a duplicate.
         messageId: `<outbox-${message.id}-${message.createdAt.getTime()}@${smtp.domain}>`,
       });

@@ -8,6 +8,8 @@ export interface OutgoingEmail {
   subject: string;
   text: string;
   html: string;
+  /** Headers of its own, such as List-Unsubscribe; written by batch jobs, read by the worker. */
+  headers?: Readonly<Record<string, string>>; // @step 7+
 }
 
 export interface OutboxMessage extends OutgoingEmail {
@@ -26,6 +28,7 @@ interface OutboxRow {
   html_body: string;
   attempts: number;
   created_at: Date;
+  headers: Record<string, string> | null; // @step 7+
 }
 
 const toMessage = (row: OutboxRow): OutboxMessage => ({
@@ -37,6 +40,7 @@ const toMessage = (row: OutboxRow): OutboxMessage => ({
   html: row.html_body,
   attempts: row.attempts,
   createdAt: row.created_at,
+  ...(row.headers ? { headers: row.headers } : {}), // @step 7+
 });
 
 export function createOutboxRepo() {
@@ -105,6 +109,23 @@ export function createOutboxRepo() {
         .where({ id })
         .update({ status: 'failed', attempts: trx.raw('attempts + 1'), last_error: error });
     },
+    // @step 7+
+
+    /** Deletes at most `limit` messages sent before `before`, oldest first; returns how many. */
+    async deleteSent(db: Knex, before: Date, limit: number): Promise<number> {
+      return db('email_outbox')
+        .whereIn(
+          'id',
+          db('email_outbox')
+            .select('id')
+            .where('status', 'sent')
+            .andWhere('sent_at', '<', before)
+            .orderBy('sent_at')
+            .limit(limit),
+        )
+        .delete();
+    },
+    // @end
   };
 }
 

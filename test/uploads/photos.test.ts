@@ -278,7 +278,7 @@ describe('the sweep a scheduled job runs', () => {
     await sendToBucket(live, png(2, 2), { type: 'image/png' });
     const deps = { ...built.deps, now: () => new Date(now) };
     // Two signed here, and those of other tests; the plain form's upload, open longer, may not be due yet.
-    const { closed } = await sweepExpiredUploads(deps, 2);
+    const { closed } = await sweepExpiredUploads(deps, { batch: 2 });
     assert.ok(closed >= 2, `closed ${closed}`);
     assert.deepEqual(
       await sweepExpiredUploads(deps),
