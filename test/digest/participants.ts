@@ -1,0 +1,54 @@
+// Participants for the digest's tests, made with set-based SQL so that thousands cost milliseconds, and
+// what the outbox then holds for them.
+import type { Knex } from 'knex';
+
+export const JOB_ENV = { DIGEST_HOUR: '0', LOG_LEVEL: 'info' };
+
+/**
+ * Adds `count` participants (p1@example.com …) who joined two days ago; those for whom `subscribed`
+ * says so (every one by default) have asked for the digest. Returns their ids, in order.
+ */
+export async function addParticipants(
+  db: Knex,
+  count: number,
+  { subscribed = (_i: number) => true, prefix = 'p' } = {},
+): Promise<string[]> {
+  const { rows } = await db.raw<{ rows: Array<{ id: string }> }>(
+    `insert into users (email, display_name, password_hash, created_at)
+     select ? || g || '@example.com', 'Person ' || g, 'not a hash', now() - interval '2 days'
+       from generate_series(1, ?) g
+     returning id`,
+    [prefix, count],
+  );
+  const ids = rows.map((row) => String(row.id));
+  const chosen = ids.filter((_id, i) => subscribed(i + 1));
+  if (chosen.length > 0) {
+    await db.raw('insert into digest_subscriptions (user_id) select unnest(?::bigint[])', [
+      `{${chosen.join(',')}}`,
+    ]);
+  }
+  return chosen;
+}
+
+/** How many digests each participant has for `day`, for those who have any. */
+export async function digestsPerParticipant(db: Knex, day: string): Promise<Map<string, number>> {
+  const rows: Array<{ user_id: string; n: string | number }> = await db('email_outbox')
+    .select('user_id')
+    .count({ n: '*' })
+    .where({ kind: 'digest', campaign_day: day })
+    .groupBy('user_id');
+  return new Map(rows.map((row) => [String(row.user_id), Number(row.n)]));
+}
+
+/** Fails unless every one of `ids`, and nobody else, has exactly one digest for `day`. */
+export function exactlyOneEach(counts: Map<string, number>, ids: readonly string[]): string[] {
+  const problems: string[] = [];
+  for (const id of ids) {
+    const n = counts.get(id) ?? 0;
+    if (n !== 1) problems.push(`participant ${id} has ${n} digests`);
+  }
+  const wanted = new Set(ids);
+  for (const [id, n] of counts)
+    if (!wanted.has(id)) problems.push(`participant ${id} has ${n} digests but asked for none`);
+  return problems;
+}
