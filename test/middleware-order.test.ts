@@ -27,6 +27,7 @@ describe('the middleware order', () => {
       'noIndex',
       'showBanner',
       // @end
+      'oneClickUnsubscribe', // @step 7+
       'helmetMiddleware',
       'serveStatic', // /assets/pico
       'serveStatic', // /assets
@@ -37,11 +38,12 @@ describe('the middleware order', () => {
       'csrfProtection',
       'accountMenu',
       // @end
-      // each module's routes, in the module list's order: health, campaign, accounts, photos
+      // each module's routes, in the module list's order: health, campaign, accounts, photos, digest
       'router',
       'router',
       'router', // @step 2+
       'router', // @step 4+
+      'router', // @step 7+
       'notFoundHandler',
       'errorHandler',
     ]);

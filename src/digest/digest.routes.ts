@@ -53,7 +53,13 @@ export const digestModule: AppModule = {
       if (req.query.from === 'page') return res.redirect(303, `/unsubscribe/${tokenOf(req)}`);
       res.type('text/plain').send('Unsubscribed: no more digests go to this address.\n');
     });
-    return { early: [oneClick] };
+    return {
+      early: [
+        function oneClickUnsubscribe(req, res, next) {
+          oneClick(req, res, next);
+        },
+      ],
+    };
   },
 
   sections(deps) {

@@ -2,24 +2,29 @@
 // side, or after one was killed with SIGKILL, leave exactly one digest for each participant who asked
 // for it and none for anyone else; the campaign day and the hour are those of the campaign's zone.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { before, beforeEach, describe, test } from 'node:test';
 import knex, { type Knex } from 'knex';
 import { DAY_MS } from '../../src/campaign/campaign.ts';
 import { enqueueDigests, type DigestRunOptions } from '../../src/digest/digest.job.ts';
 import { createDigestRepo } from '../../src/digest/digest.repo.ts';
-import { createTestDatabase, testDatabase } from '../support/db.ts';
+import { createTestDatabase } from '../support/db.ts';
 import { start, withTimeout } from '../support/process.ts';
-import { addParticipants, digestsPerParticipant, exactlyOneEach, JOB_ENV } from './participants.ts';
+import {
+  addParticipants,
+  digestsPerParticipant,
+  exactlyOneEach,
+  JOB_ENV,
+  jobDatabase,
+  runJobProcess,
+  summaryOf,
+} from '../jobs/support.ts';
 
 let db: Knex;
 let url: string;
 
 before(async () => {
-  url = (await testDatabase()).url;
-  db = knex({ client: 'pg', connection: url, pool: { min: 0, max: 4 } });
+  ({ db, url } = await jobDatabase());
 });
-
-after(() => db.destroy());
 
 beforeEach(async () => {
   await db('email_outbox').delete();
@@ -212,13 +217,9 @@ describe('the digest job as a process', () => {
       job.process.kill('SIGKILL');
       assert.equal((await job.exited).signal, 'SIGKILL');
 
-      const rerun = start(['src/job.ts', 'digest'], { ...env, LOG_LEVEL: 'info' });
-      const { code } = await withTimeout(rerun.exited, 60_000, 'the rerun');
-      assert.equal(code, 0, rerun.output());
-      const summary = JSON.parse(rerun.output().trim().split('\n').at(-1)!) as Record<
-        string,
-        unknown
-      >;
+      const rerun = await runJobProcess(['digest'], { ...env, LOG_LEVEL: 'info' });
+      assert.equal(rerun.code, 0, rerun.output);
+      const summary = summaryOf(rerun.child);
       assert.equal(summary.outcome, 'done');
       assert.equal(summary.enqueued, ids.length - written, 'the rerun wrote exactly what was left');
       const day = String(summary.day);
@@ -239,11 +240,8 @@ describe('the digest job as a process', () => {
       'both jobs',
     );
     exits.forEach(({ code }, i) => assert.equal(code, 0, jobs[i]!.output()));
-    const summaries = jobs.map(
-      (job) =>
-        JSON.parse(job.output().trim().split('\n').at(-1)!) as { enqueued: number; day: string },
-    );
-    assert.equal(summaries[0]!.enqueued + summaries[1]!.enqueued, ids.length);
-    assert.deepEqual(exactlyOneEach(await digestsPerParticipant(db, summaries[0]!.day), ids), []);
+    const [a, b] = jobs.map(summaryOf);
+    assert.equal(Number(a!.enqueued) + Number(b!.enqueued), ids.length);
+    assert.deepEqual(exactlyOneEach(await digestsPerParticipant(db, String(a!.day)), ids), []);
   });
 });

@@ -23,6 +23,7 @@ const production = {
   // @end
   REDIS_URL: 'rediss://:secret@redis.example.com:6380', // @step 5+
   APP_ENV: 'production', // @step 6+
+  UNSUBSCRIBE_SECRET: 'u'.repeat(32), // @step 7+
 };
 
 test('SMTP comes from SMTP_URL, or from the Mailgun add-on’s variables', () => {

@@ -1,6 +1,10 @@
-// Participants for the digest's tests, made with set-based SQL so that thousands cost milliseconds, and
-// what the outbox then holds for them.
-import type { Knex } from 'knex';
+// What the jobs' tests share: the file's database on a pool of its own, a job run as Scheduler runs it,
+// participants made with set-based SQL so that thousands cost milliseconds, and what the outbox then
+// holds for them.
+import knex, { type Knex } from 'knex';
+import { onCleanup } from '../support/cleanup.ts';
+import { testDatabase } from '../support/db.ts';
+import { start, withTimeout, type Child } from '../support/process.ts';
 
 export const JOB_ENV = { DIGEST_HOUR: '0', LOG_LEVEL: 'info' };
 
@@ -11,7 +15,10 @@ export const JOB_ENV = { DIGEST_HOUR: '0', LOG_LEVEL: 'info' };
 export async function addParticipants(
   db: Knex,
   count: number,
-  { subscribed = (_i: number) => true, prefix = 'p' } = {},
+  {
+    subscribed = () => true,
+    prefix = 'p',
+  }: { subscribed?: (i: number) => boolean; prefix?: string } = {},
 ): Promise<string[]> {
   const { rows } = await db.raw<{ rows: Array<{ id: string }> }>(
     `insert into users (email, display_name, password_hash, created_at)
@@ -51,4 +58,37 @@ export function exactlyOneEach(counts: Map<string, number>, ids: readonly string
   for (const [id, n] of counts)
     if (!wanted.has(id)) problems.push(`participant ${id} has ${n} digests but asked for none`);
   return problems;
+}
+
+/** The test file's database and a pool on it, closed when the file ends. */
+export async function jobDatabase(): Promise<{ db: Knex; url: string }> {
+  const { url } = await testDatabase();
+  const db = knex({ client: 'pg', connection: url, pool: { min: 0, max: 4 } });
+  onCleanup(() => db.destroy());
+  return { db, url };
+}
+
+/** The JSON log lines of a child's output. */
+export function logLines(child: Child): Array<Record<string, unknown>> {
+  return child
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** The one summary line a job writes, failing unless there is exactly one. */
+export function summaryOf(child: Child): Record<string, unknown> {
+  const summaries = logLines(child).filter((line) => 'outcome' in line);
+  if (summaries.length !== 1) {
+    throw new Error(`expected one summary line, got ${summaries.length}:\n${child.output()}`);
+  }
+  return summaries[0]!;
+}
+
+/** Runs `node src/job.ts <args>` to its end, as Scheduler does. */
+export async function runJobProcess(args: string[], env: Record<string, string>) {
+  const child = start(['src/job.ts', ...args], env);
+  const { code, signal } = await withTimeout(child.exited, 90_000, `job ${args.join(' ')}`);
+  return { child, code, signal, output: child.output() };
 }
