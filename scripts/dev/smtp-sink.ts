@@ -171,13 +171,32 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
   return sink;
 }
 
+/** A header's value as sent, unfolded; undefined when the message has none. */
+function headerOf(message: SinkMessage, name: string): string | undefined {
+  const line = message.parsed.headerLines.find((header) => header.key === name)?.line;
+  return line
+    ?.slice(line.indexOf(':') + 1)
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .trim();
+}
+
+/** Where a mail client's unsubscribe button goes (List-Unsubscribe), and whether it is one click (RFC 8058). */
+function unsubscribeOf(message: SinkMessage) {
+  const url = /<(https?:[^>]+)>/.exec(headerOf(message, 'list-unsubscribe') ?? '')?.[1];
+  if (!url) return undefined;
+  const oneClick = headerOf(message, 'list-unsubscribe-post') === 'List-Unsubscribe=One-Click';
+  return { url, oneClick };
+}
+
 function summary(message: SinkMessage) {
+  const unsubscribe = unsubscribeOf(message);
   return {
     id: message.id,
     receivedAt: message.receivedAt.toISOString(),
     from: message.parsed.from?.text ?? message.envelope.from,
     to: message.envelope.to,
     subject: message.parsed.subject ?? '',
+    ...(unsubscribe ? { unsubscribe } : {}),
   };
 }
 
@@ -195,6 +214,15 @@ function listPage(messages: SinkMessage[]): string {
 <table><tr><th>Time</th><th>To</th><th>Subject</th></tr>${rows || '<tr><td colspan="3">No mail yet.</td></tr>'}</table>`;
 }
 
+/** What a mail client shows for List-Unsubscribe: a one-click button POSTs, as RFC 8058 says. */
+function unsubscribeButton(unsubscribe: ReturnType<typeof unsubscribeOf>): string {
+  if (!unsubscribe) return '';
+  if (!unsubscribe.oneClick) {
+    return `<p><a href="${escapeHtml(unsubscribe.url)}">Unsubscribe</a> (List-Unsubscribe, no one-click)</p>`;
+  }
+  return `<form method="post" action="${escapeHtml(unsubscribe.url)}" target="_blank"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button>Unsubscribe</button> with one POST, as a mail client's button does</form>`;
+}
+
 function messagePage(message: SinkMessage): string {
   const s = summary(message);
   const html = typeof message.parsed.html === 'string' ? message.parsed.html : undefined;
@@ -202,6 +230,7 @@ function messagePage(message: SinkMessage): string {
 <style>body{font-family:system-ui,sans-serif;margin:2rem}iframe{width:100%;height:24rem;border:1px solid #ccc}pre{white-space:pre-wrap}</style>
 <p><a href="/">← Inbox</a></p><h1>${escapeHtml(s.subject)}</h1>
 <p>From ${escapeHtml(s.from)} to ${escapeHtml(s.to.join(', '))}</p>
+${unsubscribeButton(s.unsubscribe)}
 ${html ? `<h2>HTML</h2><iframe sandbox srcdoc="${escapeHtml(html)}"></iframe>` : ''}
 <h2>Plain text</h2><pre>${escapeHtml(message.parsed.text ?? '')}</pre>
 <h2>Source</h2><pre>${escapeHtml(message.raw)}</pre>`;

@@ -17,7 +17,13 @@
 // @step 5+
 //   SMOKE_WEB_CONCURRENCY  how many web processes serve SMOKE_BASE_URL
 // @end
+// @step 7+
+//   SMOKE_ONE_OFF_ENV      a JSON object of the config vars a one-off dyno gets, to run a job with
+// @end
 import { randomBytes } from 'node:crypto'; // @step 2+
+// @step 7+
+import { spawnSync } from 'node:child_process';
+// @end
 
 type RequestHeaders = Record<string, string>;
 
@@ -49,6 +55,7 @@ async function main() {
     (v) => sessionOnEveryProcess(v, Number(setting('SMOKE_WEB_CONCURRENCY'))), // @step 5+
     (v) => uploadPhoto(v, setting('SMOKE_BUCKET_URL')), // @step 4+
     (v) => welcomeEmail(v, setting('SMOKE_MAILBOX_URL')), // @step 3+
+    (v) => digestByJob(v, setting('SMOKE_MAILBOX_URL'), setting('SMOKE_ONE_OFF_ENV')), // @step 7+
   ];
   for (const check of next) await check(visitor);
   // @end
@@ -244,6 +251,92 @@ async function welcomeEmail(visitor: Visitor, mailboxUrl: string) {
     throw new SmokeFailure(`the welcome email went to ${mail.to.join(', ')}, not ${visitor.email}`);
   }
   console.log('the worker delivered the welcome email over STARTTLS with a login');
+}
+// @end
+
+// @step 7+
+interface MailboxMessage {
+  to: string[];
+  subject: string;
+  unsubscribe?: { url: string; oneClick: boolean };
+}
+
+async function messagesTo(mailboxUrl: string, address: string): Promise<MailboxMessage[]> {
+  const res = await fetch(`${mailboxUrl}/messages.json`);
+  if (res.status !== 200) throw new SmokeFailure(`the mailbox answered ${res.status}`);
+  return ((await res.json()) as MailboxMessage[]).filter((m) => m.to[0] === address);
+}
+
+/**
+ * The digest end to end: opting in on "my page", the job as Scheduler runs it (the compiled file, in a
+ * one-off dyno's environment), the worker's delivery, and the mail client's one-click unsubscribe.
+ */
+async function digestByJob(visitor: Visitor, mailboxUrl: string, oneOffEnv: string) {
+  const me = await fetch(`${visitor.base}/me`, { headers: visitor.headers });
+  const token = /action="\/me\/digest"[\s\S]*?name="_csrf" value="([^"]+)"/.exec(
+    await me.text(),
+  )?.[1];
+  if (!token) throw new SmokeFailure('GET /me has no digest form');
+  const optIn = await fetch(`${visitor.base}/me/digest`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { ...visitor.headers, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ digest: 'on', _csrf: token }).toString(),
+  });
+  await optIn.arrayBuffer();
+  if (optIn.status !== 303) throw new SmokeFailure(`POST /me/digest answered ${optIn.status}`);
+
+  // Whatever day this check runs on, the job's campaign is running and its hour has come.
+  const now = Date.now();
+  const day = 24 * 60 * 60 * 1000;
+  const job = spawnSync(process.execPath, ['dist/src/job.js', 'digest'], {
+    env: {
+      ...process.env,
+      ...(JSON.parse(oneOffEnv) as Record<string, string>),
+      DYNO: 'scheduler.1',
+      DIGEST_HOUR: '0',
+      CAMPAIGN_STARTS_AT: new Date(now - day).toISOString(),
+      CAMPAIGN_ENDS_AT: new Date(now + 30 * day).toISOString(),
+    },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (job.status !== 0) {
+    throw new SmokeFailure(
+      `node dist/src/job.js digest exited ${job.status}:\n${job.stdout}${job.stderr}`,
+    );
+  }
+  const summary = JSON.parse(job.stdout.trim().split('\n').at(-1)!) as { enqueued?: number };
+  if (!summary.enqueued) throw new SmokeFailure(`the digest job wrote nothing: ${job.stdout}`);
+
+  let digest: MailboxMessage | undefined;
+  for (const deadline = Date.now() + 20_000; !digest && Date.now() < deadline;) {
+    digest = (await messagesTo(mailboxUrl, visitor.email)).find((m) => m.unsubscribe);
+    if (!digest) await new Promise((r) => setTimeout(r, 200));
+  }
+  if (!digest?.unsubscribe?.oneClick) {
+    throw new SmokeFailure(
+      'no digest with a one-click List-Unsubscribe reached the mailbox in 20 s',
+    );
+  }
+  // The link names PUBLIC_URL; here the router is SMOKE_BASE_URL. A mail client sends no cookie.
+  const { pathname } = new URL(digest.unsubscribe.url);
+  const { Cookie: _cookie, ...router } = visitor.headers;
+  const click = await fetch(`${visitor.base}${pathname}`, {
+    method: 'POST',
+    headers: { ...router, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: 'List-Unsubscribe=One-Click',
+  });
+  await click.arrayBuffer();
+  const after = await (await fetch(`${visitor.base}/me`, { headers: visitor.headers })).text();
+  if (click.status !== 200 || !after.includes('Send me the daily digest')) {
+    throw new SmokeFailure(
+      `the one-click unsubscribe answered ${click.status} and did not unsubscribe`,
+    );
+  }
+  console.log(
+    'the digest job ran from the compiled slug; its email came with a one-click unsubscribe that works',
+  );
 }
 // @end
 

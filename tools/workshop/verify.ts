@@ -9,10 +9,13 @@
 //   SMOKE_ROUTER_HEADERS   a JSON object of the headers Heroku's router adds to each request
 //   SMOKE_WEB_CONCURRENCY  how many web processes the web command was asked for (its WEB_CONCURRENCY)
 //   SMOKE_MAILBOX_URL      the mail add-on's stand-in: GET /messages.json lists the messages it took,
-//                          oldest first, as [{ id, receivedAt, from, to: [address], subject }]
+//                          oldest first, as [{ id, receivedAt, from, to: [address], subject,
+//                          unsubscribe?: { url, oneClick } }]
 //   SMOKE_BUCKET_URL       the bucket add-on's stand-in over plain HTTP, path-style (http://HOST/BUCKET):
 //                          where a browser's upload form posts, and, at the same paths, the objects
 //                          that the app's links name on the HTTPS address only the slug trusts
+//   SMOKE_ONE_OFF_ENV      a JSON object of the config vars a one-off dyno of the app gets (heroku run,
+//                          Scheduler): the app's whole environment, add-ons included, in production
 // Its output is logged line by line; when it fails, the error holds its output and the web process's.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -172,6 +175,7 @@ async function runSlug(
     SMOKE_BASE_URL: `http://127.0.0.1:${port}`,
     SMOKE_ROUTER_HEADERS: JSON.stringify(ROUTER_HEADERS),
     SMOKE_WEB_CONCURRENCY: concurrency,
+    SMOKE_ONE_OFF_ENV: JSON.stringify({ ...herokuEnv, NODE_ENV: 'production', DYNO: 'run.1' }),
   };
   if (mailbox?.inboxUrl) smokeEnv.SMOKE_MAILBOX_URL = mailbox.inboxUrl;
   if (bucket) smokeEnv.SMOKE_BUCKET_URL = `${bucket.url}/${bucket.bucket}`;
