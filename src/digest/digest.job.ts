@@ -1,6 +1,7 @@
 // The digest job: writes the campaign day's digest for everyone who asked for it into the outbox, in
 // keyset batches of one statement each. Any number of runs, at once or one after a kill, leave exactly
-// one digest a participant a day: Scheduler may run it hourly, and it sends once a day, from DIGEST_HOUR.
+// one digest a participant a day: Scheduler runs it hourly, and from DIGEST_HOUR each run sends what is
+// left of the day's.
 import { campaignConfig } from '../campaign/campaign.config.ts';
 import { campaignPhase, DAY_MS, type CampaignWindow } from '../campaign/campaign.ts';
 import { emailConfig } from '../email/email.config.ts';
@@ -52,14 +53,10 @@ export async function enqueueDigests(options: DigestRunOptions): Promise<DigestR
     };
   }
   const repo = createDigestRepo(db);
+  // A run later in the day sends only to those who have none yet: who opted in since, or whom a
+  // killed run did not reach. The first run of the day fixes the figures they all get.
   let edition = await repo.edition(day);
-  if (edition?.finishedAt) {
-    return {
-      message: `the digest of ${day} went out already (${edition.enqueued} written by ${edition.finishedAt.toISOString()})`,
-      day,
-      enqueued: 0,
-    };
-  }
+  const earlier = edition !== undefined;
   if (!edition) {
     const previous = await repo.previousEdition(day);
     const counts = await repo.counts(previous?.cutoff ?? campaign.startsAt, now);
@@ -95,6 +92,9 @@ export async function enqueueDigests(options: DigestRunOptions): Promise<DigestR
     return { message: `${enqueued} digests written for ${day} so far`, day, enqueued };
   }
   await repo.finishEdition(day, enqueued);
+  if (enqueued === 0 && earlier) {
+    return { message: `nothing left to send for ${day}: everyone has its digest`, day, enqueued };
+  }
   return { message: `${enqueued} digests written for ${day}`, day, enqueued };
 }
 

@@ -186,7 +186,7 @@ export function createDigestRepo(db: Db) {
       return result.rowCount;
     },
 
-    /** Marks the day done (the first run to finish says when) and adds what this run wrote. */
+    /** Notes when the day's digest was first complete, and adds what this run wrote. */
     async finishEdition(day: string, enqueued: number): Promise<void> {
       await db('digest_editions')
         .where({ campaign_day: day })

@@ -6,6 +6,7 @@ import { constants } from 'node:os';
 import type { DestinationStream } from 'pino';
 import { ConfigError, loadConfig, type Config, type Env, type Parts } from '../config.ts';
 import { BackingServices } from './backing-services.ts';
+import { missingTable } from './db.ts';
 import { messageOf } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createProgress, type Progress } from './progress.ts';
@@ -132,9 +133,16 @@ export async function runJob(
     return 0;
   } catch (err) {
     progress.finish();
+    // A database not migrated yet was already said once, with what to run (openDatabase).
+    const table = missingTable(err);
     logger.error(
-      summary({ outcome: 'failed', done: progress.done, total: progress.total, err }),
-      `${name} failed: ${messageOf(err)}`,
+      summary({
+        outcome: 'failed',
+        done: progress.done,
+        total: progress.total,
+        ...(table === undefined ? { err } : { table }),
+      }),
+      `${name} failed: ${table === undefined ? messageOf(err) : `the ${table} table does not exist`}`,
     );
     // The entry point prints what to do about a problem it knows; the log line has the rest.
     if (err instanceof StartupError) throw err;

@@ -58,8 +58,19 @@ describe('the digest job', () => {
     assert.equal(first.enqueued, 230);
     const second = await run({ now: new Date(NOW.getTime() + 60 * 60 * 1000) });
     assert.equal(second.enqueued, 0);
-    assert.match(second.message, /went out already/);
+    assert.match(second.message, /nothing left to send for 2026-12-03/);
     assert.deepEqual(exactlyOneEach(await digestsPerParticipant(db, '2026-12-03'), ids), []);
+  });
+
+  test("who opts in after the day's run gets the day's digest from the next run, once", async () => {
+    const early = await addParticipants(db, 5);
+    await run();
+    const late = await addParticipants(db, 2, { prefix: 'late' });
+    const next = await run({ now: new Date(NOW.getTime() + 60 * 60 * 1000) });
+    assert.equal(next.enqueued, 2);
+    await run({ now: new Date(NOW.getTime() + 2 * 60 * 60 * 1000) });
+    const counts = await digestsPerParticipant(db, '2026-12-03');
+    assert.deepEqual(exactlyOneEach(counts, [...early, ...late]), []);
   });
 
   test('a participant who opted out, or never opted in, gets nothing', async () => {
