@@ -76,6 +76,7 @@ export async function enqueueDigests(options: DigestRunOptions): Promise<DigestR
   options.progress?.setTotal(await repo.dueCount(day));
   let enqueued = 0;
   let after = '0';
+  // #region batch
   while (!options.signal?.aborted) {
     const batch = await repo.dueAfter(day, after, options.batchSize);
     if (batch.length === 0) break;
@@ -88,6 +89,7 @@ export async function enqueueDigests(options: DigestRunOptions): Promise<DigestR
     options.progress?.advance(batch.length);
     after = batch[batch.length - 1]!.id;
   }
+  // #endregion
   if (options.signal?.aborted) {
     return { message: `${enqueued} digests written for ${day} so far`, day, enqueued };
   }
