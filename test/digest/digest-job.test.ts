@@ -33,6 +33,10 @@ beforeEach(async () => {
 });
 
 const NOW = new Date('2026-12-03T09:30:00Z');
+// The day before NOW: the figures of NOW's digest do not depend on the day the tests run.
+const JOINED = new Date('2026-12-02T12:00:00Z');
+const join = (count: number, options: Parameters<typeof addParticipants>[2] = {}) =>
+  addParticipants(db, count, { joinedAt: JOINED, ...options });
 
 const run = (overrides: Partial<DigestRunOptions> = {}) =>
   enqueueDigests({
@@ -53,7 +57,7 @@ const run = (overrides: Partial<DigestRunOptions> = {}) =>
 
 describe('the digest job', () => {
   test('two runs on the same day: each participant gets exactly one digest', async () => {
-    const ids = await addParticipants(db, 230);
+    const ids = await join(230);
     const first = await run();
     assert.equal(first.enqueued, 230);
     const second = await run({ now: new Date(NOW.getTime() + 60 * 60 * 1000) });
@@ -63,9 +67,9 @@ describe('the digest job', () => {
   });
 
   test("who opts in after the day's run gets the day's digest from the next run, once", async () => {
-    const early = await addParticipants(db, 5);
+    const early = await join(5);
     await run();
-    const late = await addParticipants(db, 2, { prefix: 'late' });
+    const late = await join(2, { prefix: 'late' });
     const next = await run({ now: new Date(NOW.getTime() + 60 * 60 * 1000) });
     assert.equal(next.enqueued, 2);
     await run({ now: new Date(NOW.getTime() + 2 * 60 * 60 * 1000) });
@@ -74,7 +78,7 @@ describe('the digest job', () => {
   });
 
   test('a participant who opted out, or never opted in, gets nothing', async () => {
-    const ids = await addParticipants(db, 120, { subscribed: (i) => i % 3 !== 0 });
+    const ids = await join(120, { subscribed: (i) => i % 3 !== 0 });
     const leaving = ids[7]!;
     await db('digest_subscriptions').where({ user_id: leaving }).delete();
     const { enqueued } = await run();
@@ -90,7 +94,7 @@ describe('the digest job', () => {
   });
 
   test('a run after a run that stopped halfway carries on, and nobody gets two', async () => {
-    const ids = await addParticipants(db, 300);
+    const ids = await join(300);
     const stop = new AbortController();
     let batches = 0;
     const halfway = await run({
@@ -110,7 +114,7 @@ describe('the digest job', () => {
   });
 
   test('two runs at the same time, each on its own connections, write each digest once', async () => {
-    const ids = await addParticipants(db, 400);
+    const ids = await join(400);
     const other = knex({ client: 'pg', connection: url, pool: { min: 0, max: 2 } });
     try {
       const [a, b] = await Promise.all([run(), run({ db: other })]);
@@ -122,7 +126,7 @@ describe('the digest job', () => {
   });
 
   test('a batch read before another run wrote it adds nothing: the unique key decides', async () => {
-    const ids = await addParticipants(db, 10);
+    const ids = await join(10);
     const repo = createDigestRepo(db);
     const stale = await repo.dueAfter('2026-12-03', '0', 10);
     await run();
@@ -139,7 +143,7 @@ describe('the digest job', () => {
   });
 
   test("the campaign day and the hour are the campaign zone's, not UTC's", async () => {
-    await addParticipants(db, 3);
+    await join(3);
     // 23:30 UTC on 3 December is 00:30 on the 4th in Berlin: before 08:00 there, so nothing yet.
     const late = new Date('2026-12-03T23:30:00Z');
     const berlin = await run({ now: late, timeZone: 'Europe/Berlin' });
@@ -153,7 +157,7 @@ describe('the digest job', () => {
   });
 
   test('outside the campaign nothing is sent', async () => {
-    await addParticipants(db, 3);
+    await join(3);
     const result = await run({ now: new Date('2027-02-02T09:00:00Z') });
     assert.equal(result.enqueued, 0);
     assert.match(result.message, /the campaign is ended/);
@@ -167,15 +171,21 @@ describe('the digest job', () => {
   });
 
   test("each day's digest counts what is new since the previous one", async () => {
-    await addParticipants(db, 2);
+    await join(2);
     await run();
     // Joined on the 3rd after the first digest: new in the 4th's, not again in the 5th's.
-    await addParticipants(db, 3, { prefix: 'late', subscribed: () => false });
-    await db('users')
-      .where('email', 'like', 'late%')
-      .update({ created_at: new Date(NOW.getTime() + 60 * 60 * 1000) });
+    await join(3, {
+      prefix: 'late',
+      subscribed: () => false,
+      joinedAt: new Date(NOW.getTime() + 60 * 60 * 1000),
+    });
     const nextDay = new Date(NOW.getTime() + DAY_MS);
     await run({ now: nextDay });
+    await join(1, {
+      prefix: 'later',
+      subscribed: () => false,
+      joinedAt: new Date(nextDay.getTime() + 60 * 60 * 1000),
+    });
     await run({ now: new Date(nextDay.getTime() + DAY_MS) });
     const texts = await db('email_outbox')
       .where({ kind: 'digest' })
@@ -185,7 +195,8 @@ describe('the digest job', () => {
     assert.match(bodies[0]!, /Since the campaign opened: 0 new photos and 2 new participants/);
     assert.match(bodies[2]!, /Since yesterday: 0 new photos and 3 new participants\./);
     assert.match(bodies[2]!, /In all, 0 photos from 5 participants\./);
-    assert.match(bodies[4]!, /Since yesterday: 0 new photos and 0 new participants\./);
+    assert.match(bodies[4]!, /Since yesterday: 0 new photos and 1 new participant\./);
+    assert.match(bodies[4]!, /In all, 0 photos from 6 participants\./);
     assert.match(texts[2]!.subject, /^Winter Photo Contest: 3 new participants, 58 days left$/);
   });
 });
@@ -242,7 +253,7 @@ describe('the digest job as a process', () => {
   });
 
   test('two processes at the same time: no duplicates', async () => {
-    const ids = await addParticipants(db, 2000);
+    const ids = await join(2000);
     const env = { ...JOB_ENV, NODE_ENV: 'test', DATABASE_URL: url, DIGEST_BATCH_SIZE: '100' };
     const jobs = [start(['src/job.ts', 'digest'], env), start(['src/job.ts', 'digest'], env)];
     const exits = await withTimeout(

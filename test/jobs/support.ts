@@ -9,8 +9,8 @@ import { start, withTimeout, type Child } from '../support/process.ts';
 export const JOB_ENV = { DIGEST_HOUR: '0', LOG_LEVEL: 'info' };
 
 /**
- * Adds `count` participants (p1@example.com …) who joined two days ago; those for whom `subscribed`
- * says so (every one by default) have asked for the digest. Returns their ids, in order.
+ * Adds `count` participants (p1@example.com …) who joined at `joinedAt` (an hour ago by default); those
+ * for whom `subscribed` says so (every one by default) have asked for the digest. Returns their ids.
  */
 export async function addParticipants(
   db: Knex,
@@ -18,14 +18,16 @@ export async function addParticipants(
   {
     subscribed = () => true,
     prefix = 'p',
-  }: { subscribed?: (i: number) => boolean; prefix?: string } = {},
+    joinedAt,
+  }: { subscribed?: (i: number) => boolean; prefix?: string; joinedAt?: Date } = {},
 ): Promise<string[]> {
   const { rows } = await db.raw<{ rows: Array<{ id: string }> }>(
     `insert into users (email, display_name, password_hash, created_at)
-     select ? || g || '@example.com', 'Person ' || g, 'not a hash', now() - interval '2 days'
+     select ? || g || '@example.com', 'Person ' || g, 'not a hash',
+            coalesce(?::timestamptz, now() - interval '1 hour')
        from generate_series(1, ?) g
      returning id`,
-    [prefix, count],
+    [prefix, joinedAt ?? null, count],
   );
   const ids = rows.map((row) => String(row.id));
   const chosen = ids.filter((_id, i) => subscribed(i + 1));
