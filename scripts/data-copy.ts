@@ -2,7 +2,7 @@
 // and anonymises it there, so that the copy never emails or shows a real participant.
 import knex, { type Knex } from 'knex';
 import { createClient } from 'redis';
-import { anonymise, type AnonymiseCounts } from '../src/anonymise.ts';
+import { anonymise, describeAnonymised, type AnonymiseCounts } from '../src/anonymise.ts';
 import { messageOf } from '../src/platform/errors.ts';
 import { configOf, type ConfigVars, type Dyno, type OpsDeps } from './ops/heroku-cli.ts';
 
@@ -41,8 +41,7 @@ export async function main(argv: readonly string[], deps: OpsDeps): Promise<numb
       .join(', ');
     out.log(
       `data:copy: ${plan.source.app} copied into ${plan.target.app} and anonymised: ${tables}; ` +
-        `${result.anonymised.users} participant(s) renamed, ${result.anonymised.emails} outbox email(s) ` +
-        `deleted, ${result.anonymised.photos} photo upload(s) detached, ${result.sessions} session(s) deleted`,
+        `${[...describeAnonymised(result.anonymised), `${result.sessions} session(s) deleted`].join(', ')}`,
     );
     return 0;
   } catch (err) {
@@ -177,10 +176,7 @@ export async function copyData(plan: Plan, { heroku, out }: OpsDeps): Promise<Co
         const anonymised = await anonymise(db, {
           progress: (what) => out.log(`data:copy:   ${what}`),
         });
-        out.log(
-          `data:copy: anonymised ${anonymised.users} participant(s), deleted ${anonymised.emails} outbox ` +
-            `email(s), detached ${anonymised.photos} photo upload(s)`,
-        );
+        out.log(`data:copy: anonymised: ${describeAnonymised(anonymised).join(', ')}`);
         return { anonymised, tables: await rowsPerTable(db) };
       }),
     realData,

@@ -13,6 +13,17 @@ export interface AnonymiseCounts {
   users: number;
   emails: number;
   photos: number;
+  subscriptions: number; // @step 7+
+}
+
+/** What anonymising did, a phrase a table: "3 participant(s) renamed", … */
+export function describeAnonymised(counts: AnonymiseCounts): string[] {
+  return [
+    `${counts.users} participant(s) renamed`,
+    `${counts.emails} outbox email(s) deleted`,
+    `${counts.photos} photo upload(s) detached`,
+    `${counts.subscriptions} digest subscription(s) ended`, // @step 7+
+  ];
 }
 
 export interface AnonymiseOptions {
@@ -64,9 +75,23 @@ export async function anonymise(
         status: trx.raw(`case when status = 'rejected' then 'rejected' else 'replaced' end`),
       });
     }
-    return { users, emails, photos };
+    return {
+      users,
+      emails,
+      photos,
+      subscriptions: await endDigestSubscriptions(trx, progress), // @step 7+
+    };
   });
 }
+
+// @step 7+
+/** Nobody on a copy gets the digest: its addresses are made up, and mail to them would bounce. */
+async function endDigestSubscriptions(trx: Knex.Transaction, progress: (step: string) => void) {
+  if (!(await trx.schema.hasTable('digest_subscriptions'))) return 0;
+  progress('emptying digest_subscriptions');
+  return trx('digest_subscriptions').delete();
+}
+// @end
 
 export async function main(): Promise<void> {
   const config = loadConfig(process.env, {
@@ -87,10 +112,7 @@ export async function main(): Promise<void> {
   try {
     logger.info({ database: where }, 'anonymising');
     const counts = await anonymise(db, { progress: (step) => logger.info(step) });
-    logger.info(
-      counts,
-      `anonymised ${where}: ${counts.users} participant(s), ${counts.emails} outbox email(s) deleted, ${counts.photos} photo upload(s) detached`,
-    );
+    logger.info(counts, `anonymised ${where}: ${describeAnonymised(counts).join(', ')}`);
   } finally {
     await db.destroy();
   }

@@ -190,9 +190,20 @@ describe('npm run data:copy -- production staging', { skip: NEEDS_POSTGRES }, ()
     test('succeeds, and ends with one summary line of rows per table', () => {
       assert.equal(staged.code, 0, [...staged.lines, ...staged.errors].join('\n'));
       assert.deepEqual(staged.errors, []);
+      const summary =
+        /^data:copy: ck-production copied into ck-staging and anonymised: (.+); (.+)$/.exec(
+          staged.lines.at(-1) ?? '',
+        );
+      assert.ok(summary, staged.lines.at(-1));
+      // Every table of the schema, in order, with its rows: those this test filled say how many.
+      const tables = summary[1]!.split(', ');
+      for (const table of ['email_outbox 0', 'photo_uploads 2', 'users 3']) {
+        assert.ok(tables.includes(table), `${table} in ${summary[1]}`);
+      }
+      assert.deepEqual([...tables].sort(), tables);
       assert.match(
-        staged.lines.at(-1) ?? '',
-        /^data:copy: ck-production copied into ck-staging and anonymised: email_outbox 0, photo_uploads 2, users 3; 3 participant\(s\) renamed, 3 outbox email\(s\) deleted, 2 photo upload\(s\) detached, 3 session\(s\) deleted$/,
+        summary[2]!,
+        /^3 participant\(s\) renamed, 3 outbox email\(s\) deleted, 2 photo upload\(s\) detached, .*3 session\(s\) deleted$/,
       );
     });
 
