@@ -36,6 +36,8 @@ export type DigestRunResult = {
 };
 
 const twoDigits = (n: number) => String(n).padStart(2, '0');
+const count = new Intl.NumberFormat('en-GB');
+const digests = (n: number) => (n === 1 ? '1 digest' : `${count.format(n)} digests`);
 
 /** Writes what is left of the day's digests; safe to run any number of times, side by side too. */
 export async function enqueueDigests(options: DigestRunOptions): Promise<DigestRunResult> {
@@ -91,13 +93,13 @@ export async function enqueueDigests(options: DigestRunOptions): Promise<DigestR
   }
   // #endregion
   if (options.signal?.aborted) {
-    return { message: `${enqueued} digests written for ${day} so far`, day, enqueued };
+    return { message: `${digests(enqueued)} written for ${day} so far`, day, enqueued };
   }
   await repo.finishEdition(day, enqueued);
   if (enqueued === 0 && earlier) {
     return { message: `nothing left to send for ${day}: everyone has its digest`, day, enqueued };
   }
-  return { message: `${enqueued} digests written for ${day}`, day, enqueued };
+  return { message: `${digests(enqueued)} written for ${day}`, day, enqueued };
 }
 
 export const digestJob = defineJob({

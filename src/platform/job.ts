@@ -108,8 +108,10 @@ export async function runJob(
   const signal = options.signal ?? new AbortController().signal;
   const services = new BackingServices();
   const progress = createProgress({ label: name, stream: options.stderr, logger });
-  const stopping = () =>
+  const stopping = () => {
+    progress.clear();
     logger.info(`${name} stopping after the batch in hand (${String(signal.reason ?? 'signal')})`);
+  };
   signal.addEventListener('abort', stopping, { once: true });
   try {
     const { message, ...fields } = await job.run({

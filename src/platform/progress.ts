@@ -8,6 +8,8 @@ export interface Progress {
   advance(by: number): void;
   readonly done: number;
   readonly total: number | undefined;
+  /** Wipes the line on a terminal, so that a log line can be written; the next update redraws it. */
+  clear(): void;
   /** Draws the last state and ends the line; nothing more is drawn after it. */
   finish(): void;
 }
@@ -103,6 +105,11 @@ export function createProgress(options: ProgressOptions): Progress {
     },
     get total() {
       return total;
+    },
+    clear() {
+      if (!tty || finished || drawnAt === -Infinity) return;
+      options.stream.write('\r\x1b[2K');
+      drawnAt = -Infinity;
     },
     finish() {
       if (finished) return;

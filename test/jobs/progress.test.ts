@@ -37,6 +37,8 @@ test('on a terminal: done of total, percent, rate and time left, redrawn in plac
   assert.equal(written.length, drawn, 'not redrawn within 250 ms');
   now = 20_000;
   progress.advance(89_000);
+  progress.clear();
+  assert.equal(written.at(-1), '\r\x1b[2K', 'wiped for a log line');
   progress.finish();
   assert.match(written.at(-2)!, /100,000 of 100,000 \(100%\)/);
   assert.equal(written.at(-1), '\n');
