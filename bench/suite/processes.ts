@@ -142,6 +142,9 @@ export interface DynoMemory {
   remove(): Promise<void>;
 }
 
+/** How many dynoMemory made in this process: part of each one's name. */
+let made = 0;
+
 /**
  * A memory cgroup of `limitMb`, as Heroku puts each dyno in one (512 MB for Basic and Standard-1X), or
  * undefined where none can be made (not Linux, not root, no memory controller). It matters: Node sizes
@@ -149,7 +152,8 @@ export interface DynoMemory {
  * what it would on a dyno before it collects garbage.
  */
 export async function dynoMemory(limitMb: number): Promise<DynoMemory | undefined> {
-  const name = `campaign-bench-${process.pid}-${limitMb}mb`;
+  // Its own name each time: a second one of the same size must not find the first in the way.
+  const name = `campaign-bench-${process.pid}-${limitMb}mb-${++made}`;
   const bytes = String(limitMb * 2 ** 20);
   // cgroup v1 (as on Heroku's dynos), then v2.
   for (const [root, limitFile] of [
@@ -163,7 +167,9 @@ export async function dynoMemory(limitMb: number): Promise<DynoMemory | undefine
       continue;
     }
     try {
-      await writeFile(path.join(dir, limitFile), bytes);
+      // Never created: a real cgroup has the file as soon as it exists. Where the root is a plain
+      // folder (cgroup v1 mounts a tmpfs at /sys/fs/cgroup), writing would only make a file.
+      await writeFile(path.join(dir, limitFile), bytes, { flag: 'r+' });
       return {
         limitMb,
         procs: path.join(dir, 'cgroup.procs'),

@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import { digestTable, digestVerdicts, type DigestBenchResult } from '../digest-job.ts'; // @step 7+
 import type { FloodResult } from '../login-flood.ts';
 import type { OutboxResult } from '../outbox-throughput.ts';
 import type { LoadResult } from './load.ts';
@@ -22,6 +23,7 @@ export interface Sections {
   memory?: { idle: number; after: number[]; seconds: number };
   coldStart?: { express: number; app: number; runs: { express: number[]; app: number[] } };
   outbox?: OutboxResult;
+  digest?: DigestBenchResult; // @step 7+
   profile?: Record<'landing' | 'me', { cpu: CpuSummary; heap: HeapSummary }>;
 }
 
@@ -168,6 +170,7 @@ export async function writeReport(input: ReportInput): Promise<string> {
       busy.p95 <= 3 * rest.p95,
     ]);
   }
+  if (sections.digest) goals.push(...digestVerdicts(sections.digest)); // @step 7+
   goals.push([
     '0 file bytes through the app during an upload',
     'tested by test/uploads/bytes.test.ts (a 5 MB photo costs the app a few kB)',
@@ -239,13 +242,23 @@ export async function writeReport(input: ReportInput): Promise<string> {
     );
   }
   if (sections.outbox) {
-    const { count, directRate, outboxRate } = sections.outbox;
+    const { count, directRate, outboxRate, twoWorkersRate, ok } = sections.outbox;
     section(
       'The email outbox',
-      `${count} messages to the local SMTP sink: ${n(directRate)}/s straight over SMTP, ${n(outboxRate)}/s through the outbox by one worker ` +
+      `${count} messages to the local SMTP sink: ${n(directRate)}/s straight over SMTP, ${n(outboxRate)}/s through the outbox by one worker process ` +
         `(${x(outboxRate / directRate)}). The outbox costs a row, a lock and an update per message; it buys not losing one.`,
+      '',
+      `Two worker processes (\`node src/worker.ts\` twice, as \`heroku ps:scale worker=2\`): ${n(twoWorkersRate)}/s, ` +
+        `${x(twoWorkersRate / outboxRate)} one worker. ` +
+        (ok
+          ? 'Every message arrived exactly once on each path, and every row was marked sent.'
+          : "**Some message did not arrive exactly once, or stayed unsent**: see the run's output.") +
+        ' The workers share these two cores with Postgres and the sink, so two gain less than they would on two dynos.',
     );
   }
+  // @step 7+
+  if (sections.digest) section('The digest job', ...digestTable(sections.digest));
+  // @end
   if (sections.profile) {
     const { landing, me } = sections.profile;
     for (const [page, { cpu }] of [

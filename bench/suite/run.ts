@@ -4,12 +4,14 @@
 //   npm run bench                         everything (about five minutes)
 //   npm run bench -- landing me           only these targets (and the baselines they are ratios of)
 //   npm run bench -- --seconds 4 --connections 50 --skip-build
+//   npm run bench -- digest --digest-sizes 10000,100000     the digest job at these sizes only // @step 7+
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { DIGEST_SIZES, measureDigestJob } from '../digest-job.ts'; // @step 7+
 import { measureFlood } from '../login-flood.ts';
 import { measureOutbox } from '../outbox-throughput.ts';
 import { runLoad, type LoadOptions, type LoadResult } from './load.ts';
@@ -37,6 +39,7 @@ const TARGETS = [
   'memory',
   'cold-start',
   'outbox',
+  'digest', // @step 7+
   'profile',
 ] as const;
 type Target = (typeof TARGETS)[number];
@@ -54,6 +57,10 @@ const { values, positionals } = parseArgs({
     'node-flags': { type: 'string', default: '' },
     // Variables for the app only, e.g. --env MALLOC_ARENA_MAX=2 (as many as needed).
     env: { type: 'string', multiple: true, default: [] },
+    // @step 7+
+    // The digest job's participants, e.g. 10000,100000; a short run (--seconds 2 or less) skips 1M.
+    'digest-sizes': { type: 'string' },
+    // @end
   },
 });
 const unknown = positionals.filter((name) => !(TARGETS as readonly string[]).includes(name));
@@ -396,10 +403,19 @@ try {
   if (chosen.has('memory')) sections.memory = await memoryRuns();
   if (chosen.has('cold-start')) sections.coldStart = await coldStarts();
   if (chosen.has('outbox')) {
-    say('outbox: 300 messages through one worker …');
+    say('outbox: 300 messages through one worker process, then through two …');
     sections.outbox = await measureOutbox(300, say);
     if (!sections.outbox.ok) exitCode = 1;
   }
+  // @step 7+
+  if (chosen.has('digest')) {
+    const short = seconds <= 2 ? DIGEST_SIZES.filter((size) => size < 1_000_000) : DIGEST_SIZES;
+    const sizes = values['digest-sizes']?.split(',').map(Number) ?? short;
+    say(`digest job: ${sizes.join(', ')} participants, each on a fresh database …`);
+    sections.digest = await measureDigestJob(sizes, say, dyno ?? null);
+    if (!sections.digest.ok) exitCode = 1;
+  }
+  // @end
   if (chosen.has('profile')) sections.profile = await profile();
 
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
