@@ -2,6 +2,7 @@
 // side, or after one was killed with SIGKILL, leave exactly one digest for each participant who asked
 // for it and none for anyone else; the campaign day and the hour are those of the campaign's zone.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { before, beforeEach, describe, test } from 'node:test';
 import knex, { type Knex } from 'knex';
 import { DAY_MS } from '../../src/campaign/campaign.ts';
@@ -75,6 +76,25 @@ describe('the digest job', () => {
     await run({ now: new Date(NOW.getTime() + 2 * 60 * 60 * 1000) });
     const counts = await digestsPerParticipant(db, '2026-12-03');
     assert.deepEqual(exactlyOneEach(counts, [...early, ...late]), []);
+  });
+
+  test('a participant with a photo is told it is in; one without is asked for one', async () => {
+    const [withPhoto, without] = await join(2);
+    await db('photo_uploads').insert({
+      id: randomUUID(),
+      user_id: withPhoto,
+      pending_key: `pending/${randomUUID()}`,
+      status: 'attached',
+      expires_at: NOW,
+      photo_key: `photos/${withPhoto}/a.jpg`,
+      confirmed_at: NOW,
+    });
+    await run();
+    const bodyOf = async (id: string) =>
+      (await db('email_outbox').where({ user_id: id }).first<{ text_body: string }>('text_body'))
+        .text_body;
+    assert.match(await bodyOf(withPhoto!), /Your photo is in\. Change it any time/);
+    assert.match(await bodyOf(without!), /You have not added your photo yet/);
   });
 
   test('a participant who opted out, or never opted in, gets nothing', async () => {

@@ -134,6 +134,12 @@ export async function provideAddons(
         provided.describe.push(
           `${plan} → redis-server ${redis.version} over TLS only, with a password, as REDIS_URL (rediss://)`,
         );
+      } else if (service === 'scheduler') {
+        // Scheduler sets no config var and runs nothing the slug check could wait for: its jobs are
+        // set in the dashboard. The step's smoke check runs a job as a one-off dyno would instead.
+        provided.describe.push(
+          `${plan} → nothing to stand in for: it starts one-off dynos on a schedule`,
+        );
       } else {
         throw new Error(
           `app.json asks for the add-on "${plan}", which verify cannot stand in for yet: add it to tools/workshop/addons.ts`,
