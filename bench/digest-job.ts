@@ -378,7 +378,7 @@ export function digestTable(result: DigestBenchResult): string[] {
     '',
     `"job" is the time in the summary line the job writes; the process took ${startup(result).toFixed(1)} s more ` +
       '(at most) to start Node and connect. "rerun" is the same job again the same day, as the next hourly ' +
-      'run: it looks for participants still without the day\'s digest, finds none, and writes nothing.',
+      "run: it looks for participants still without the day's digest, finds none, and writes nothing.",
     '',
     'This machine is a shared two-core virtual machine, and Postgres runs on the same two cores as the job. ' +
       'A Standard-1X dyno has a share of a CPU, with Heroku Postgres on machines of its own: read the ' +
