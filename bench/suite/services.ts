@@ -39,6 +39,7 @@ export async function startBenchServices(say: Say): Promise<BenchServices> {
   try {
     const env: Record<string, string> = {
       SESSION_SECRET: randomBytes(32).toString('base64url'),
+      UNSUBSCRIBE_SECRET: randomBytes(32).toString('base64url'), // @step 7+
       MAIL_FROM: 'Bench <bench@example.com>',
       PUBLIC_URL: 'https://bench.example.com',
       // A campaign that is running: the landing page shows its busiest phase.
