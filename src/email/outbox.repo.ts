@@ -8,8 +8,10 @@ export interface OutgoingEmail {
   subject: string;
   text: string;
   html: string;
+  // @step 7+
   /** Headers of its own, such as List-Unsubscribe; written by batch jobs, read by the worker. */
-  headers?: Readonly<Record<string, string>>; // @step 7+
+  headers?: Readonly<Record<string, string>>;
+  // @end
 }
 
 export interface OutboxMessage extends OutgoingEmail {
