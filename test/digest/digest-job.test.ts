@@ -276,7 +276,11 @@ describe('the digest job as a process', () => {
     }
   });
 
-  test('two processes at the same time: no duplicates', async () => {
+  // PGlite's socket server serves every connection on one backend, and two clients' large messages
+  // (a batch is hundreds of kilobytes) can interleave there: a real Postgres is needed to run this.
+  const pglite =
+    !process.env.TEST_DATABASE_URL && "PGlite interleaves two processes' large batches";
+  test('two processes at the same time: no duplicates', { skip: pglite }, async () => {
     const ids = await join(2000);
     const env = { ...JOB_ENV, NODE_ENV: 'test', DATABASE_URL: url, DIGEST_BATCH_SIZE: '100' };
     const jobs = [start(['src/job.ts', 'digest'], env), start(['src/job.ts', 'digest'], env)];
