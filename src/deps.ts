@@ -27,6 +27,7 @@ import { openRedis } from './platform/redis.ts';
 // @end
 import { environmentConfig } from './platform/environment.config.ts'; // @step 6+
 import { unsubscribeConfig } from './digest/digest.config.ts'; // @step 7+
+import { runtimeMetricsConfig } from './platform/runtime-metrics.config.ts'; // @step 8+
 
 export const webParts = {
   web: webConfig,
@@ -43,6 +44,7 @@ export const webParts = {
   // @end
   environment: environmentConfig, // @step 6+
   unsubscribe: unsubscribeConfig, // @step 7+
+  metrics: runtimeMetricsConfig, // @step 8+
 };
 
 export type WebConfig = Config<typeof webParts>;

@@ -3,6 +3,7 @@ import { createApp } from './app.ts';
 import { createDeps, loadWebConfig } from './deps.ts';
 import { exitOnSignals, serve } from './platform/http-server.ts';
 import { runEntryPoint } from './platform/startup.ts';
+import { startRuntimeMetrics } from './platform/runtime-metrics.ts'; // @step 8+
 // @step 5+
 import { forkWorkers } from './platform/cluster.ts';
 import { createLogger } from './platform/logger.ts';
@@ -20,6 +21,7 @@ await runEntryPoint('web', async () => {
     onClose: () => deps.services.close(),
   });
   exitOnSignals(running, deps.logger);
+  startRuntimeMetrics(config.metrics, deps.logger); // @step 8+
   deps.logger.info(
     { port: running.port, env: config.env },
     `listening on http://localhost:${running.port}`,

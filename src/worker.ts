@@ -10,9 +10,17 @@ import { databaseConfig } from './platform/db.config.ts';
 import { openDatabase } from './platform/db.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { runEntryPoint } from './platform/startup.ts';
+// @step 8+
+import { runtimeMetricsConfig } from './platform/runtime-metrics.config.ts';
+import { startRuntimeMetrics } from './platform/runtime-metrics.ts';
+// @end
 
 await runEntryPoint('worker', async () => {
-  const config = loadConfig(process.env, { database: databaseConfig, smtp: smtpConfig });
+  const config = loadConfig(process.env, {
+    database: databaseConfig,
+    smtp: smtpConfig,
+    metrics: runtimeMetricsConfig, // @step 8+
+  });
   const logger = createLogger(config.log);
   const services = new BackingServices();
   const db = openDatabase(config.database, logger, services);
@@ -28,6 +36,7 @@ await runEntryPoint('worker', async () => {
     pollMs: config.smtp.pollMs,
   });
 
+  const metrics = startRuntimeMetrics(config.metrics, logger); // @step 8+
   // #region loop
   const stop = new AbortController();
   let inHand = 'the message in hand';
@@ -47,6 +56,7 @@ await runEntryPoint('worker', async () => {
   await delivery.run(stop.signal);
   // #endregion
   inHand = 'closing the backing services';
+  metrics.stop(); // @step 8+
   mailer.close();
   await services.close().catch((err: Error) => exitAnyway(logger, err.message));
   logger.info('worker stopped');

@@ -18,6 +18,7 @@ describe('the middleware order', () => {
     const { app } = await buildTestApp();
     assert.deepEqual(layersOf(app), [
       // first
+      'requestId', // @step 8+
       'servedBy', // @step 5+
       // the request log (pino-http's middleware is named "result")
       'result',

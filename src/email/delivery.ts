@@ -70,7 +70,12 @@ export function createDelivery(options: DeliveryOptions) {
   async function claimAndSend(trx: Knex.Transaction): Promise<Outcome> {
     const message = await outbox.claimNext(trx);
     if (!message) return 'idle';
-    const log = { outboxId: message.id, kind: message.kind, attempt: message.attempts + 1 };
+    const log = {
+      outboxId: message.id,
+      kind: message.kind,
+      attempt: message.attempts + 1,
+      requestId: message.requestId, // @step 8+
+    };
     const started = performance.now();
     try {
       await mailer.send(message);

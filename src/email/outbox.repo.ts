@@ -1,6 +1,7 @@
 // SQL for the email outbox: enqueue inside a caller's transaction, claim one due message with a row
 // lock that other workers skip, and record how its delivery went.
 import type { Knex } from 'knex';
+import { logContext } from '../platform/log-context.ts'; // @step 8+
 
 export interface OutgoingEmail {
   kind: string;
@@ -18,6 +19,7 @@ export interface OutboxMessage extends OutgoingEmail {
   id: string;
   attempts: number;
   createdAt: Date;
+  requestId?: string; // @step 8+
 }
 
 interface OutboxRow {
@@ -31,6 +33,7 @@ interface OutboxRow {
   attempts: number;
   created_at: Date;
   headers: Record<string, string> | null; // @step 7+
+  request_id: string | null; // @step 8+
 }
 
 const toMessage = (row: OutboxRow): OutboxMessage => ({
@@ -43,6 +46,7 @@ const toMessage = (row: OutboxRow): OutboxMessage => ({
   attempts: row.attempts,
   createdAt: row.created_at,
   ...(row.headers ? { headers: row.headers } : {}), // @step 7+
+  ...(row.request_id ? { requestId: row.request_id } : {}), // @step 8+
 });
 
 export function createOutboxRepo() {
@@ -57,6 +61,7 @@ export function createOutboxRepo() {
           subject: email.subject,
           text_body: email.text,
           html_body: email.html,
+          request_id: logContext().requestId ?? null, // @step 8+
         })
         .returning('id');
       return String(row!.id);

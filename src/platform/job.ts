@@ -2,6 +2,7 @@
 // in `heroku run`): each validates only the config parts it uses, shows progress when a person
 // watches, stops after the batch in hand on SIGTERM, exits non-zero when it did not finish, and always
 // writes one summary log line.
+import { randomUUID } from 'node:crypto'; // @step 8+
 import { constants } from 'node:os';
 import type { DestinationStream } from 'pino';
 import { ConfigError, loadConfig, type Config, type Env, type Parts } from '../config.ts';
@@ -85,7 +86,10 @@ export async function runJob(
   const [name, job] = jobNamed(jobs, argv);
   // The core config (how to log) first, so that even a job refused for its config leaves a summary line.
   const core = loadConfig(options.env, {});
-  const logger = createLogger(core.log, options.logDestination).child({ job: name });
+  const logger = createLogger(core.log, options.logDestination).child({
+    job: name,
+    runId: randomUUID(), // @step 8+
+  });
   const started = performance.now();
   const summary = (fields: Record<string, unknown>) => ({
     outcome: 'done',

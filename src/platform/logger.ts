@@ -1,6 +1,10 @@
 // Creates the pino logger: JSON lines on stdout for the platform, or readable lines for a person.
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions as PinoOptions } from 'pino';
 import pretty from 'pino-pretty';
+// @step 8+
+import { logContext } from './log-context.ts';
+import { redactText } from './redaction.ts';
+// @end
 
 export type { Logger };
 
@@ -24,5 +28,12 @@ export function createLogger(options: LoggerOptions, destination?: DestinationSt
       : pino.destination({ fd: 1, sync: true }));
   const base =
     options.dyno === undefined ? { pid: process.pid } : { pid: process.pid, dyno: options.dyno };
-  return pino({ level: options.level, base }, stream);
+  const settings: PinoOptions<never> = { level: options.level, base };
+  // @step 8+
+  // Each line carries the id of the request (or outbox message) in hand, and leaves through the
+  // redaction list, whatever wrote it.
+  settings.mixin = logContext;
+  settings.hooks = { streamWrite: redactText };
+  // @end
+  return pino(settings, stream);
 }

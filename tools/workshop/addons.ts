@@ -140,6 +140,10 @@ export async function provideAddons(
         provided.describe.push(
           `${plan} → nothing to stand in for: it starts one-off dynos on a schedule`,
         );
+      } else if (service === 'papertrail') {
+        // A log add-on reads what every dyno writes to stdout through a drain the platform adds: the
+        // slug check already reads the same lines. Its one config var is an API token for its search.
+        provided.describe.push(`${plan} → nothing to stand in for: it reads the dynos' stdout`);
       } else {
         throw new Error(
           `app.json asks for the add-on "${plan}", which verify cannot stand in for yet: add it to tools/workshop/addons.ts`,
