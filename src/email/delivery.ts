@@ -4,6 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { missingTable, type Db } from '../platform/db.ts';
+import { enterLogContext } from '../platform/log-context.ts'; // @step 8+
 import type { Logger } from '../platform/logger.ts';
 import { classifySendError, unavailableReason, type Mailer } from './mailer.ts';
 import type { OutboxMessage, OutboxRepo } from './outbox.repo.ts';
@@ -70,12 +71,8 @@ export function createDelivery(options: DeliveryOptions) {
   async function claimAndSend(trx: Knex.Transaction): Promise<Outcome> {
     const message = await outbox.claimNext(trx);
     if (!message) return 'idle';
-    const log = {
-      outboxId: message.id,
-      kind: message.kind,
-      attempt: message.attempts + 1,
-      requestId: message.requestId, // @step 8+
-    };
+    enterLogContext({ requestId: message.requestId }); // @step 8+
+    const log = { outboxId: message.id, kind: message.kind, attempt: message.attempts + 1 };
     const started = performance.now();
     try {
       await mailer.send(message);

@@ -100,14 +100,18 @@ describe('the request id', () => {
       worker.process.kill('SIGTERM');
       await withTimeout(worker.exited, 30_000, 'the worker to stop');
     }
-    const sent = worker
+    const lines = worker
       .output()
       .split('\n')
       .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as LogLine)
-      .filter((line) => line.outcome === 'sent');
+      .map((line) => JSON.parse(line) as LogLine);
+    const sent = lines.filter((line) => line.outcome === 'sent');
     assert.equal(sent.length, 1, worker.output());
     assert.equal(sent[0]!.requestId, id);
     assert.equal(sent[0]!.outboxId, String(row?.id));
+    // The id stays with that message: the worker's own lines, before and after it, have none.
+    const others = lines.filter((line) => line.outcome === undefined);
+    assert.ok(others.length >= 2, worker.output());
+    for (const line of others) assert.equal(line.requestId, undefined, line.msg);
   });
 });
