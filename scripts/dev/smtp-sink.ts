@@ -100,7 +100,15 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
       const verdict = sink.verdict(address.address);
       if (verdict === 'temporary')
         return callback(new SmtpReply(451, 'Mailbox busy, try again later'));
-      if (verdict === 'permanent') return callback(new SmtpReply(550, 'No such user here'));
+      // As real servers word it, the address included: what a log of the refusal then holds.
+      if (verdict === 'permanent') {
+        return callback(
+          new SmtpReply(
+            550,
+            `5.1.1 <${address.address}>: Recipient address rejected: User unknown`,
+          ),
+        );
+      }
       callback();
     },
     onData(stream, session, callback) {
