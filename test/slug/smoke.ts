@@ -56,6 +56,7 @@ async function main() {
     (v) => uploadPhoto(v, setting('SMOKE_BUCKET_URL')), // @step 4+
     (v) => welcomeEmail(v, setting('SMOKE_MAILBOX_URL')), // @step 3+
     (v) => digestByJob(v, setting('SMOKE_MAILBOX_URL'), setting('SMOKE_ONE_OFF_ENV')), // @step 7+
+    (v) => requestIds(v), // @step 8+
   ];
   for (const check of next) await check(visitor);
   // @end
@@ -336,6 +337,32 @@ async function digestByJob(visitor: Visitor, mailboxUrl: string, oneOffEnv: stri
   }
   console.log(
     'the digest job ran from the compiled slug; its email came with a one-click unsubscribe that works',
+  );
+}
+// @end
+
+// @step 8+
+/** The router's X-Request-ID comes back on the answer; one the router would not have kept is replaced. */
+async function requestIds(visitor: Visitor) {
+  const idOf = async (sent: string) => {
+    const res = await fetch(`${visitor.base}/me`, {
+      headers: { ...visitor.headers, 'X-Request-ID': sent },
+    });
+    await res.arrayBuffer();
+    return res.headers.get('x-request-id');
+  };
+  const routers = randomBytes(16).toString('hex');
+  const kept = await idOf(routers);
+  if (kept !== routers) {
+    throw new SmokeFailure(`GET /me with X-Request-ID ${routers} answered with ${String(kept)}`);
+  }
+  const odd = 'short one';
+  const replaced = await idOf(odd);
+  if (replaced === odd || !/^[0-9a-f-]{36}$/.test(replaced ?? '')) {
+    throw new SmokeFailure(`GET /me with X-Request-ID "${odd}" answered with ${String(replaced)}`);
+  }
+  console.log(
+    "the router's request id comes back on the answer; one it would not keep is replaced",
   );
 }
 // @end
