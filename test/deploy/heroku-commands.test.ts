@@ -1,7 +1,7 @@
 // Every heroku command and flag the deploy tool uses exists in the real Heroku CLI (v11), checked offline.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -19,10 +19,11 @@ const PACKAGE = path.join(CACHE, 'node_modules', 'heroku');
 interface CommandInfo {
   id: string;
   aliases?: string[];
+  hiddenAliases?: string[];
   args?: Record<string, unknown>;
   /** false for a command that takes any number of arguments (config:set NAME=value…). */
   strict?: boolean;
-  flags: Record<string, { name: string; char?: string }>;
+  flags: Record<string, { name: string; char?: string; aliases?: string[] }>;
 }
 
 async function herokuCli(): Promise<string> {
@@ -101,3 +102,101 @@ test('the runner refuses a flag that HEROKU_COMMANDS does not list, before runni
     return true;
   });
 });
+
+/** The `heroku …` commands that the guides, decks, runbook and READMEs show, with where each is. */
+function documentedCommands(): Array<{ where: string; words: string[] }> {
+  const root = path.resolve(import.meta.dirname, '../..');
+  const folders = ['steps/guides', 'slides', 'docs'];
+  const files = [
+    'README.md',
+    'steps/workshop/README.md',
+    ...folders.flatMap((folder) =>
+      readdirSync(path.join(root, folder))
+        .filter((name) => name.endsWith('.md'))
+        .map((name) => `${folder}/${name}`),
+    ),
+  ];
+  const found: Array<{ where: string; words: string[] }> = [];
+  for (const file of files) {
+    // Shell blocks, and inline code outside blocks; never ```text, which holds output ("heroku[web.1]: …").
+    let fence: string | undefined;
+    readFileSync(path.join(root, file), 'utf8')
+      .split('\n')
+      .forEach((line, index) => {
+        const opening = /^\s*```(\w*)\s*$/.exec(line);
+        if (opening) {
+          fence = fence === undefined ? opening[1] : undefined;
+          return;
+        }
+        const snippets =
+          fence === undefined
+            ? [...line.matchAll(/`([^`]+)`/g)].map((m) => m[1]!)
+            : ['', 'sh', 'bash'].includes(fence)
+              ? [line]
+              : [];
+        for (const snippet of snippets) {
+          // `git push heroku main` names a remote, not the CLI; $(…) is another command.
+          const plain = snippet.replace(/\$\([^)]*\)/g, 'X');
+          for (const match of plain.matchAll(
+            /(?:^|(?<=[\s(;&|]))heroku ([a-z][a-z0-9:-]*[^\n|;&#)]*)/g,
+          )) {
+            if (/\bgit (push|remote)\b[^;&|]*$/.test(plain.slice(0, match.index))) continue;
+            // A quoted value is one word.
+            const words = [...match[1]!.matchAll(/'[^']*'|"[^"]*"|\S+/g)].map((m) => m[0]);
+            found.push({ where: `${file}:${index + 1}`, words });
+          }
+        }
+      });
+  }
+  return found;
+}
+
+test(
+  'every heroku command and flag that a guide, deck or the runbook shows exists in the real CLI',
+  { timeout: 300_000 },
+  async () => {
+    const bin = await herokuCli();
+    const home = mkdtempSync(path.join(tmpdir(), 'heroku-home-'));
+    try {
+      const { stdout } = await run(process.execPath, [bin, 'commands', '--json'], {
+        env: {
+          HOME: home,
+          PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`,
+        },
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const commands = JSON.parse(stdout) as CommandInfo[];
+      const documented = documentedCommands();
+      const problems: string[] = [];
+      for (const { where, words } of documented) {
+        const [id, ...rest] = words;
+        const command = commands.find(
+          (c) => c.id === id || [...(c.aliases ?? []), ...(c.hiddenAliases ?? [])].includes(id!),
+        );
+        if (!command) {
+          problems.push(`${where}: heroku ${id}: no such command`);
+          continue;
+        }
+        const flags = Object.values(command.flags);
+        for (const word of rest) {
+          // After `--` the words are the add-on's or the command's own (addons:create … -- --fork).
+          if (word === '--') break;
+          if (!word.startsWith('-')) {
+            // What `heroku run` runs has flags of its own.
+            if (id === 'run' || id === 'run:detached') break;
+            continue;
+          }
+          const name = word.split('=')[0]!;
+          const known = name.startsWith('--')
+            ? flags.some((f) => [f.name, ...(f.aliases ?? [])].includes(name.slice(2)))
+            : name.length === 2 && flags.some((f) => f.char === name.slice(1));
+          if (!known) problems.push(`${where}: heroku ${id}: no ${name}`);
+        }
+      }
+      assert.deepEqual(problems, []);
+      assert.ok(documented.length > 50, `${documented.length} commands found in the documents`);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  },
+);
