@@ -19,7 +19,8 @@ const appJson = JSON.parse(readFileSync('app.json', 'utf8')) as AppJson;
 const planOf = (addon: Addon) => (typeof addon === 'string' ? addon : addon.plan);
 const serviceOf = (addon: Addon) => planOf(addon).split(':')[0];
 // Scheduler's jobs are set in each app's dashboard, and a review app has none: it would run nothing.
-const REVIEW_NEEDS_NOT = new Set(['scheduler']);
+// A review app lives for one pull request: `heroku logs` is enough, and a log add-on each is clutter.
+const REVIEW_NEEDS_NOT = new Set(['scheduler', 'papertrail']);
 
 test('Heroku CI runs npm test against in-dyno Postgres and Redis', () => {
   const ci = appJson.environments?.test;
