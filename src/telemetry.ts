@@ -10,8 +10,12 @@ await runEntryPoint('telemetry', async () => {
   const config = loadConfig(process.env, { telemetry: telemetryConfig });
   if (config.telemetry.endpoint === undefined) return;
   // ESM imports can be instrumented only by a loader hook that is in place before they are linked:
-  // hence a preload, and the SDK imported after the hook.
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  // hence a preload. The hook wraps only the modules the instrumentations ask for (http, express…),
+  // which they tell it when the SDK starts; the app's own modules load as they would without it.
+  const { createAddHookMessageChannel } = await import('import-in-the-middle');
+  const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
+  register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
   const { startTelemetry } = await import('./platform/telemetry-sdk.ts');
   setTelemetryFlush(startTelemetry(config.telemetry));
+  await waitForAllMessagesAcknowledged();
 });

@@ -2,7 +2,7 @@
 // with http (server and client), express and pg instrumented.
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
@@ -34,7 +34,9 @@ export function startTelemetry(settings: TelemetrySettings): () => Promise<void>
           server: { requestHeaders: ['x-request-id'], responseHeaders: ['x-request-id'] },
         },
       }),
-      new ExpressInstrumentation(),
+      // A span per router and handler, with the route; one per middleware (a dozen a request) would
+      // cost more than the request itself and say little that the route does not.
+      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
       new PgInstrumentation(),
     ],
   });
