@@ -1,7 +1,7 @@
-// What the telemetry preload costs the web process: the production build started N times without
-// OTEL_EXPORTER_OTLP_ENDPOINT and N times with it (pointing at a local OTLP receiver), alternating,
-// each in a dyno's 512 MB: time to the first /healthz answer, RSS once up and after a load of the
-// landing page, and that load's rate, as ratios of "with" to "without" measured in the same run.
+// What the telemetry preload costs the web process: the production build started N times each without
+// the preload, with it and OTEL_EXPORTER_OTLP_ENDPOINT unset, and with it pointing at a local OTLP
+// receiver, in turn, each in a dyno's 512 MB: time to the first /healthz answer, RSS once up and after
+// a load of the landing page, and that load's rate, as ratios measured in the same run.
 //   npm run bench:telemetry [-- --runs 5 --seconds 5 --connections 50 --skip-build]
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -55,7 +55,7 @@ if (!values['skip-build']) {
 
 say('starting the backing services and a local OTLP receiver …');
 const services = await startBenchServices(say);
-const receiver = await startOtlpReceiver();
+const receiver = await startOtlpReceiver({ parse: false });
 const dyno = await dynoMemory(DYNO_MB);
 say(
   dyno
@@ -81,18 +81,33 @@ const appEnv = (extra: Record<string, string>) => ({
   WEB_CONCURRENCY: '1',
   ...extra,
 });
+// The Procfile's command as steps 5 to 7 have it: the yardstick for "unset costs nothing".
+const withoutPreload = webCommand.filter(
+  (word, i) => !/telemetry\.js$/.test(word) && webCommand[i + 1]?.endsWith('telemetry.js') !== true,
+);
+const endpoint = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+  OTEL_SERVICE_NAME: 'campaign-kit-bench',
+};
 const variants = {
-  without: {},
-  with: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'campaign-kit-bench' },
+  bare: { argv: withoutPreload, env: {} },
+  unset: { argv: webCommand, env: {} },
+  set: { argv: webCommand, env: endpoint },
 } as const;
 type Variant = keyof typeof variants;
+const VARIANTS = Object.keys(variants) as Variant[];
+const described: Record<Variant, string> = {
+  bare: 'no preload',
+  unset: 'preload, endpoint unset',
+  set: 'preload, endpoint set',
+};
 
 async function measure(variant: Variant, run: number): Promise<Run> {
   const name = `telemetry-${variant}-${run}`;
   const app = await serve({
     name,
-    argv: webCommand,
-    env: appEnv(variants[variant]),
+    argv: variants[variant].argv,
+    env: appEnv(variants[variant].env),
     cwd: root,
     logFile: path.join(services.scratch, `${name}.log`),
     readyPath: '/healthz',
@@ -110,7 +125,7 @@ async function measure(variant: Variant, run: number): Promise<Run> {
         seconds,
         headers: viaRouter,
         expect: 200,
-        label: `${variant} telemetry, run ${run}`,
+        label: `${described[variant]}, run ${run}`,
       },
       () => undefined,
     );
@@ -122,7 +137,7 @@ async function measure(variant: Variant, run: number): Promise<Run> {
     }
     const loadedMb = await app.rssMb();
     say(
-      `  run ${run} ${variant.padEnd(7)} first /healthz after ${app.coldStartMs.toFixed(0)} ms, ` +
+      `  run ${run}, ${described[variant].padEnd(23)}: first /healthz after ${app.coldStartMs.toFixed(0)} ms, ` +
         `RSS ${idleMb.toFixed(0)} MB up, ${loadedMb.toFixed(0)} MB after ${seconds} s of load ` +
         `(${load.requestsPerSecond.toFixed(0)} req/s)`,
     );
@@ -140,34 +155,40 @@ async function measure(variant: Variant, run: number): Promise<Run> {
 try {
   say('migrating the bench database (node dist/src/migrate.js) …');
   await migrate(root, appEnv({}));
-  say(`web: node ${webCommand.join(' ')}`);
+  say(`web: node ${webCommand.join(' ')}; without the preload: node ${withoutPreload.join(' ')}`);
   say(
-    `${runs} runs each, alternating, landing page load: ${connections} connections for ${seconds} s`,
+    `${runs} runs of each, in turn; load: the landing page, ${connections} connections for ${seconds} s`,
   );
-  const results: Record<Variant, Run[]> = { without: [], with: [] };
+  const results: Record<Variant, Run[]> = { bare: [], unset: [], set: [] };
   for (let run = 1; run <= runs; run++) {
-    // Alternating, so that the machine's drift from minute to minute falls on both alike.
-    const order: Variant[] = run % 2 ? ['without', 'with'] : ['with', 'without'];
+    // Each run in another order, so that the machine's drift from minute to minute falls on all alike.
+    const order = VARIANTS.map((_, i) => VARIANTS[(i + run) % VARIANTS.length]!);
     for (const variant of order) results[variant].push(await measure(variant, run));
   }
-  const spans = receiver.spans().length;
-  if (spans === 0) throw new Error('the receiver got no spans: the "with" runs exported nothing');
+  const received = receiver.received();
+  if (received.exports === 0) {
+    throw new Error('the receiver got nothing: the runs with the endpoint set exported nothing');
+  }
 
   say('');
-  say(`medians of ${runs} runs           without    with   with / without`);
-  const row = (label: string, key: keyof Run, unit: string, digits = 0) => {
-    const off = median(results.without.map((r) => r[key]));
-    const on = median(results.with.map((r) => r[key]));
+  say(
+    `medians of ${runs} runs          no preload     unset       set   unset / none   set / unset`,
+  );
+  const row = (label: string, key: keyof Run, unit: string) => {
+    const [bare, unset, set] = VARIANTS.map((v) => median(results[v].map((r) => r[key])));
+    const cell = (x: number) => `${x.toFixed(0)} ${unit}`.padStart(10);
     say(
-      `  ${label.padEnd(28)} ${`${off.toFixed(digits)} ${unit}`.padStart(9)} ` +
-        `${`${on.toFixed(digits)} ${unit}`.padStart(9)}   ${(on / off).toFixed(2)}×`,
+      `  ${label.padEnd(26)}${cell(bare!)}${cell(unset!)}${cell(set!)}` +
+        `${`${(unset! / bare!).toFixed(2)}×`.padStart(15)}${`${(set! / unset!).toFixed(2)}×`.padStart(14)}`,
     );
   };
   row('first /healthz answer', 'startMs', 'ms');
   row('RSS once up', 'idleMb', 'MB');
   row(`RSS after ${seconds} s of load`, 'loadedMb', 'MB');
   row('landing page rate', 'requestsPerSecond', '/s');
-  say(`the receiver got ${spans} spans and ${receiver.metricNames().length} metric series`);
+  say(
+    `the receiver got ${received.exports} exports, ${(received.bytes / 2 ** 20).toFixed(1)} MB of OTLP JSON`,
+  );
 } catch (err) {
   console.error(`[bench] ${(err as Error).message}`);
   process.exitCode = 1;

@@ -23,6 +23,8 @@ export interface OtlpReceiver {
   metricNames(): string[];
   /** The headers of each export, in order: the exporter's OTEL_EXPORTER_OTLP_HEADERS arrive here. */
   headers(): Array<Record<string, string | string[] | undefined>>;
+  /** How many exports arrived, and their bytes, parsed or not. */
+  received(): { exports: number; bytes: number };
   close(): Promise<void>;
 }
 
@@ -33,7 +35,13 @@ interface MetricsBody {
   resourceMetrics?: Array<{ scopeMetrics?: Array<{ metrics?: Array<{ name: string }> }> }>;
 }
 
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+/**
+ * `parse: false` only counts what arrives: a bench's receiver, in the process that makes the load,
+ * should take as little of its CPU as a collector elsewhere would.
+ */
+export async function startOtlpReceiver({ parse = true } = {}): Promise<OtlpReceiver> {
+  let exports = 0;
+  let bytes = 0;
   const traces: TracesBody[] = [];
   const metrics: MetricsBody[] = [];
   const headers: Array<Record<string, string | string[] | undefined>> = [];
@@ -41,7 +49,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
+      const body = Buffer.concat(chunks);
       const json = req.headers['content-type']?.startsWith('application/json') ?? false;
       if (req.method !== 'POST' || !json) {
         res
@@ -49,10 +57,15 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
           .end('this receiver takes OTLP/HTTP JSON: POST /v1/traces or /v1/metrics');
         return;
       }
-      headers.push(req.headers);
-      if (req.url === '/v1/traces') traces.push(JSON.parse(body) as TracesBody);
-      else if (req.url === '/v1/metrics') metrics.push(JSON.parse(body) as MetricsBody);
-      else return void res.writeHead(404).end();
+      exports++;
+      bytes += body.length;
+      if (parse) {
+        headers.push(req.headers);
+        const parsed: unknown = JSON.parse(body.toString('utf8'));
+        if (req.url === '/v1/traces') traces.push(parsed as TracesBody);
+        else if (req.url === '/v1/metrics') metrics.push(parsed as MetricsBody);
+        else return void res.writeHead(404).end();
+      }
       res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
     });
   });
@@ -72,6 +85,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         ),
       ),
     headers: () => headers,
+    received: () => ({ exports, bytes }),
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
