@@ -37,7 +37,9 @@ export function startTelemetry(settings: TelemetrySettings): () => Promise<void>
       // A span per router and handler, with the route; one per middleware (a dozen a request) would
       // cost more than the request itself and say little that the route does not.
       new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
-      new PgInstrumentation(),
+      // Queries within a request or a job's span: the worker's poll of the outbox, once a second,
+      // would otherwise be a trace of its own each time.
+      new PgInstrumentation({ requireParentSpan: true }),
     ],
   });
   return () => sdk.shutdown();
