@@ -65,9 +65,10 @@ describe('telemetry export over OTLP/HTTP', () => {
   });
 
   test(
-    'a request with X-Request-ID has a server span carrying that id, and metrics arrive by the ' +
-      'time the process has exited on SIGTERM',
+    'a request with X-Request-ID has a server span carrying that id, one without it the id the app ' +
+      'answered with, and metrics arrive by the time the process has exited on SIGTERM',
     async () => {
+      let made = '';
       const loads = await runWeb(
         'on',
         {
@@ -79,6 +80,10 @@ describe('telemetry export over OTLP/HTTP', () => {
           const answer = await fetch(`${url}/`, { headers: { 'X-Request-ID': REQUEST_ID } });
           assert.equal(answer.status, 200);
           await answer.arrayBuffer();
+          const unnamed = await fetch(`${url}/`);
+          made = unnamed.headers.get('x-request-id') ?? '';
+          assert.notEqual(made, '');
+          await unnamed.arrayBuffer();
         },
       );
       assert.ok(loadsSdk(loads), 'the SDK was loaded');
@@ -90,6 +95,12 @@ describe('telemetry export over OTLP/HTTP', () => {
       assert.equal(mine.length, 1, `server spans: ${JSON.stringify(servers.map((s) => s.name))}`);
       // Named by express's route; pg's queries and the S3 client's requests have spans of their own.
       assert.equal(mine[0]!.name, 'GET /');
+      assert.deepEqual(headerOf(mine[0]!, 'http.response.header.x-request-id'), [REQUEST_ID]);
+      const answered = servers.filter((span) =>
+        headerOf(span, 'http.response.header.x-request-id')?.includes(made),
+      );
+      assert.equal(answered.length, 1, `no server span has the id the app made, ${made}`);
+      assert.equal(headerOf(answered[0]!, 'http.request.header.x-request-id'), undefined);
       const clients = receiver.spans().filter((span) => span.kind === CLIENT);
       assert.ok(
         clients.some((span) => span.name.startsWith('pg.query')),
