@@ -8,6 +8,7 @@ import { startRuntimeMetrics } from './platform/runtime-metrics.ts'; // @step 8+
 import { forkWorkers } from './platform/cluster.ts';
 import { createLogger } from './platform/logger.ts';
 // @end
+import { flushTelemetry } from './platform/telemetry-flush.ts'; // @step 8+
 
 // #region entry
 await runEntryPoint('web', async () => {
@@ -18,7 +19,10 @@ await runEntryPoint('web', async () => {
     port: config.web.port,
     logger: deps.logger,
     shutdownTimeoutMs: config.web.shutdownTimeoutMs,
-    onClose: () => deps.services.close(),
+    onClose: async () => {
+      await deps.services.close();
+      await flushTelemetry(); // @step 8+
+    },
   });
   exitOnSignals(running, deps.logger);
   startRuntimeMetrics(config.metrics, deps.logger); // @step 8+

@@ -13,6 +13,7 @@ import { runEntryPoint } from './platform/startup.ts';
 // @step 8+
 import { runtimeMetricsConfig } from './platform/runtime-metrics.config.ts';
 import { startRuntimeMetrics } from './platform/runtime-metrics.ts';
+import { flushTelemetry } from './platform/telemetry-flush.ts';
 // @end
 
 await runEntryPoint('worker', async () => {
@@ -59,6 +60,7 @@ await runEntryPoint('worker', async () => {
   metrics.stop(); // @step 8+
   mailer.close();
   await services.close().catch((err: Error) => exitAnyway(logger, err.message));
+  await flushTelemetry(); // @step 8+
   logger.info('worker stopped');
 });
 

@@ -151,6 +151,35 @@ describe('command mapping', () => {
     );
   });
 
+  test('a preload from dist/ runs as its .ts source, before the script as in production', () => {
+    assert.equal(
+      devCommand(
+        'node --import ./dist/src/telemetry.js --max-semi-space-size=16 dist/src/server.js',
+        { watch: true },
+      ),
+      'node --watch --import ./src/telemetry.ts --max-semi-space-size=16 src/server.ts',
+    );
+    assert.equal(
+      devCommand('node --import=./dist/src/telemetry.js dist/src/worker.js', { watch: false }),
+      'node --import=./src/telemetry.ts src/worker.ts',
+    );
+    assert.equal(
+      devCommand('node --import some-package dist/src/worker.js', { watch: false }),
+      'node --import some-package src/worker.ts',
+    );
+    assert.deepEqual(devArgv(['node', '--import', './dist/src/telemetry.js', 'dist/src/job.js']), [
+      'node',
+      '--import',
+      './src/telemetry.ts',
+      'src/job.ts',
+    ]);
+    assert.deepEqual(devArgv(['node', '--import=./dist/src/telemetry.js', './dist/src/job.js']), [
+      'node',
+      '--import=./src/telemetry.ts',
+      'src/job.ts',
+    ]);
+  });
+
   test('run maps a command given as words the same way, never adding --watch', () => {
     assert.deepEqual(devArgv(['node', 'dist/src/migrate.js', 'up']), [
       'node',

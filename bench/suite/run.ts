@@ -75,7 +75,10 @@ const memorySeconds = Number(values['memory-seconds']);
 const appFlags = values['node-flags'].split(/\s+/).filter(Boolean);
 const webCommand = await procfileWeb(root);
 const withFlags = (argv: readonly string[], flags: readonly string[]) => {
-  const script = argv.findIndex((word) => !word.startsWith('-'));
+  // The script is the first word that is neither a flag nor a preload's path (`--import ./x.js`).
+  const script = argv.findIndex(
+    (word, i) => !word.startsWith('-') && !/^(?:--import|--require|-r)$/.test(argv[i - 1] ?? ''),
+  );
   return [...argv.slice(0, script), ...flags, ...argv.slice(script)];
 };
 const say = (line: string) => console.log(`[bench] ${line}`);
