@@ -1,7 +1,8 @@
 // What the telemetry preload costs the web process: the production build started N times each without
 // the preload, with it and OTEL_EXPORTER_OTLP_ENDPOINT unset, and with it pointing at a local OTLP
-// receiver, in turn, each in a dyno's 512 MB: time to the first /healthz answer, RSS once up and after
-// a load of the landing page, and that load's rate, as ratios measured in the same run.
+// receiver (tracing every request, then one in ten), in turn, each in a dyno's 512 MB: time to the first
+// /healthz answer, RSS once up and after a load of the landing page, and that load's rate, as ratios
+// measured in the same run.
 //   npm run bench:telemetry [-- --runs 5 --seconds 5 --connections 50 --skip-build]
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -89,10 +90,17 @@ const endpoint = {
   OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
   OTEL_SERVICE_NAME: 'campaign-kit-bench',
 };
+// The SDK's own sampler variables: a trace for one request in ten, and those the caller asked for.
+const sampled = {
+  ...endpoint,
+  OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+  OTEL_TRACES_SAMPLER_ARG: '0.1',
+};
 const variants = {
   bare: { argv: withoutPreload, env: {} },
   unset: { argv: webCommand, env: {} },
   set: { argv: webCommand, env: endpoint },
+  sampled: { argv: webCommand, env: sampled },
 } as const;
 type Variant = keyof typeof variants;
 const VARIANTS = Object.keys(variants) as Variant[];
@@ -100,6 +108,7 @@ const described: Record<Variant, string> = {
   bare: 'no preload',
   unset: 'preload, endpoint unset',
   set: 'preload, endpoint set',
+  sampled: 'set, 10 % of traces',
 };
 
 async function measure(variant: Variant, run: number): Promise<Run> {
@@ -159,7 +168,7 @@ try {
   say(
     `${runs} runs of each, in turn; load: the landing page, ${connections} connections for ${seconds} s`,
   );
-  const results: Record<Variant, Run[]> = { bare: [], unset: [], set: [] };
+  const results: Record<Variant, Run[]> = { bare: [], unset: [], set: [], sampled: [] };
   for (let run = 1; run <= runs; run++) {
     // Each run in another order, so that the machine's drift from minute to minute falls on all alike.
     const order = VARIANTS.map((_, i) => VARIANTS[(i + run) % VARIANTS.length]!);
@@ -172,14 +181,15 @@ try {
 
   say('');
   say(
-    `medians of ${runs} runs          no preload     unset       set   unset / none   set / unset`,
+    `medians of ${runs} runs          no preload     unset       set   10 % set   unset / none   set / unset   10 % / unset`,
   );
   const row = (label: string, key: keyof Run, unit: string) => {
-    const [bare, unset, set] = VARIANTS.map((v) => median(results[v].map((r) => r[key])));
+    const [bare, unset, set, tenth] = VARIANTS.map((v) => median(results[v].map((r) => r[key])));
     const cell = (x: number) => `${x.toFixed(0)} ${unit}`.padStart(10);
+    const ratio = (x: number, width: number) => `${x.toFixed(2)}×`.padStart(width);
     say(
-      `  ${label.padEnd(26)}${cell(bare!)}${cell(unset!)}${cell(set!)}` +
-        `${`${(unset! / bare!).toFixed(2)}×`.padStart(15)}${`${(set! / unset!).toFixed(2)}×`.padStart(14)}`,
+      `  ${label.padEnd(26)}${cell(bare!)}${cell(unset!)}${cell(set!)}${cell(tenth!)}` +
+        `${ratio(unset! / bare!, 15)}${ratio(set! / unset!, 14)}${ratio(tenth! / unset!, 15)}`,
     );
   };
   row('first /healthz answer', 'startMs', 'ms');
