@@ -54,8 +54,14 @@ export async function probe(url: string): Promise<ServerFacts> {
 }
 
 function reasonOf(err: unknown): string {
+  const message = messageOf(err);
   const code = (err as { code?: unknown }).code;
-  if (code === '28P01' || code === '28000')
-    return `${messageOf(err)} (the user or password is wrong)`;
-  return messageOf(err);
+  if (code === '28P01' || code === '28000') {
+    // Heroku's own answer to a client that did not ask for TLS.
+    if (/SSL|encryption/i.test(message)) {
+      return `${message} (the server takes TLS only: add ?sslmode=require to the URL)`;
+    }
+    return `${message} (the user or password is wrong)`;
+  }
+  return message;
 }
