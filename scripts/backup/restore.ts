@@ -139,6 +139,15 @@ export async function restore(argv: readonly string[], io: RestoreIo): Promise<n
   let tables: number;
   try {
     const server = await probe(settings.url);
+    // Tried with pg_restore 15 into PGlite 0.5 (Postgres 18): the socket server never answers the first
+    // COPY of table data, and the restore hangs with the stand-in's process unresponsive to signals.
+    if (/PGlite/i.test(server.version)) {
+      throw new CommandError(
+        `${target.where} is the local PGlite stand-in, which cannot take a restore (pg_restore's COPY ` +
+          'hangs on its socket server): set DATABASE_URL to a Postgres server of your own, such as ' +
+          'postgres://postgres@127.0.0.1:5432/campaign, and restore there',
+      );
+    }
     const serverMajor = serverMajorOf(server.versionNum);
     const versionOutput = await versionOutputOf('pg_restore');
     if (versionOutput === undefined) {
