@@ -1,0 +1,44 @@
+// The production confirmation: the user types the database's name, as the deploy tool asks for the app's.
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+
+export interface Input {
+  readonly stream: Readable;
+  readonly isTTY: boolean;
+}
+
+/** Undefined once the name was typed; otherwise why the command stops, with what to do. */
+export async function confirmDatabase(
+  input: Input,
+  write: (text: string) => void,
+  database: string,
+  action: string,
+): Promise<string | undefined> {
+  if (!input.isTTY) {
+    return (
+      'standard input is not a terminal to type its name in: run it in a terminal, or add --yes ' +
+      'where no one can type (CI)'
+    );
+  }
+  write(`Type the database's name (${database}) to ${action}: `);
+  const answer = (await readLine(input.stream)).trim();
+  if (answer !== database) {
+    return `"${answer}" is not ${database}: run the command again and type the name exactly`;
+  }
+  return undefined;
+}
+
+function readLine(stream: Readable): Promise<string> {
+  return new Promise((resolve) => {
+    const lines = createInterface({ input: stream, terminal: false });
+    let answered = false;
+    lines.once('line', (line) => {
+      answered = true;
+      lines.close();
+      resolve(line);
+    });
+    lines.once('close', () => {
+      if (!answered) resolve('');
+    });
+  });
+}
