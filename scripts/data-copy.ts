@@ -153,8 +153,9 @@ export async function copyData(plan: Plan, { heroku, out }: OpsDeps): Promise<Co
         'DATABASE_URL',
         '-a',
         T,
+        // pg:copy asks for the target's attachment name (DATABASE for DATABASE_URL), not the app's.
         '--confirm',
-        T,
+        'DATABASE',
       ]),
     `${T}'s database may now be empty or hold part of ${source.app}'s: REAL participants' data, not ` +
       `anonymised. ${held} Run \`${rerun}\` again: it starts over with a fresh copy.`,

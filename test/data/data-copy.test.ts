@@ -147,6 +147,11 @@ describe('npm run data:copy -- production staging', { skip: NEEDS_POSTGRES }, ()
           assert.equal(staging.workers, 0, 'the worker is stopped before the copy');
           assert.equal(args[1], 'ck-production::DATABASE_URL');
           assert.equal(appOf(args), 'ck-staging');
+          // As the real CLI checks it: the target's attachment name, DATABASE_URL less its _URL.
+          const confirm = args[args.indexOf('--confirm') + 1];
+          if (confirm !== 'DATABASE') {
+            throw new Error(`Confirmation ${confirm} did not match DATABASE. Aborted.`);
+          }
           await copyDatabase(production.url, target.url, { replace: true });
           if (broken) {
             // A failure inside anonymise's transaction, after it has started changing rows.
@@ -215,7 +220,7 @@ describe('npm run data:copy -- production staging', { skip: NEEDS_POSTGRES }, ()
           'ps --json -a ck-staging',
           'ps:scale worker=0 -a ck-staging',
           'maintenance:on -a ck-staging',
-          'pg:copy ck-production::DATABASE_URL DATABASE_URL -a ck-staging --confirm ck-staging',
+          'pg:copy ck-production::DATABASE_URL DATABASE_URL -a ck-staging --confirm DATABASE',
           'config --json -a ck-staging',
           'ps:scale worker=2 -a ck-staging',
           'maintenance:off -a ck-staging',
