@@ -1,11 +1,7 @@
 // The production confirmation: the user types the database's name, as the deploy tool asks for the app's.
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { readLine, type Input } from '../deploy/confirm.ts';
 
-export interface Input {
-  readonly stream: Readable;
-  readonly isTTY: boolean;
-}
+export type { Input };
 
 /** Undefined once the name was typed; otherwise why the command stops, with what to do. */
 export async function confirmDatabase(
@@ -26,19 +22,4 @@ export async function confirmDatabase(
     return `"${answer}" is not ${database}: run the command again and type the name exactly`;
   }
   return undefined;
-}
-
-function readLine(stream: Readable): Promise<string> {
-  return new Promise((resolve) => {
-    const lines = createInterface({ input: stream, terminal: false });
-    let answered = false;
-    lines.once('line', (line) => {
-      answered = true;
-      lines.close();
-      resolve(line);
-    });
-    lines.once('close', () => {
-      if (!answered) resolve('');
-    });
-  });
 }

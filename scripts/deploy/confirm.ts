@@ -28,7 +28,8 @@ export async function confirmApp(
     ]);
 }
 
-function readLine(stream: Readable): Promise<string> {
+/** The next line typed, or '' when the input ends first. */
+export function readLine(stream: Readable): Promise<string> {
   return new Promise((resolve) => {
     const lines = createInterface({ input: stream, terminal: false });
     let answered = false;

@@ -48,49 +48,54 @@ async function herokuCli(): Promise<string> {
   return path.join(PACKAGE, 'bin', 'run.js');
 }
 
+/** Every command of the real CLI, with its aliases, arguments and flags (`heroku commands --json`). */
+async function realCommands(): Promise<CommandInfo[]> {
+  const bin = await herokuCli();
+  // A HOME of its own: no login, no plugins, no update checks of the machine's CLI.
+  const home = mkdtempSync(path.join(tmpdir(), 'heroku-home-'));
+  try {
+    const { stdout } = await run(process.execPath, [bin, 'commands', '--json'], {
+      env: {
+        HOME: home,
+        PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`,
+      },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return JSON.parse(stdout) as CommandInfo[];
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
 test(
   'every heroku command and flag in HEROKU_COMMANDS exists in the real CLI',
   { timeout: 300_000 },
   async () => {
-    const bin = await herokuCli();
-    // A HOME of its own: no login, no plugins, no update checks of the machine's CLI.
-    const home = mkdtempSync(path.join(tmpdir(), 'heroku-home-'));
-    try {
-      const { stdout } = await run(process.execPath, [bin, 'commands', '--json'], {
-        env: {
-          HOME: home,
-          PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`,
-        },
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      const commands = JSON.parse(stdout) as CommandInfo[];
-      const problems: string[] = [];
-      for (const [id, uses] of Object.entries(HEROKU_COMMANDS)) {
-        const command = commands.find((c) => c.id === id || (c.aliases ?? []).includes(id));
-        if (!command) {
-          problems.push(`heroku ${id}: no such command`);
-          continue;
-        }
-        const flags = Object.values(command.flags);
-        for (const use of uses as readonly string[]) {
-          const known = use.startsWith('--')
-            ? flags.some((f) => f.name === use.slice(2))
-            : use.startsWith('-')
-              ? flags.some((f) => f.char === use.slice(1))
-              : command.strict === false ||
-                Object.keys(command.args ?? {}).includes(use.replace(/[<>]/g, ''));
-          if (!known) problems.push(`heroku ${id}: no ${use}`);
-        }
+    const commands = await realCommands();
+    const problems: string[] = [];
+    for (const [id, uses] of Object.entries(HEROKU_COMMANDS)) {
+      const command = commands.find((c) => c.id === id || (c.aliases ?? []).includes(id));
+      if (!command) {
+        problems.push(`heroku ${id}: no such command`);
+        continue;
       }
-      assert.deepEqual(problems, []);
-      // The check can fail: the core CLI has no `builds` (it is a plugin), which the tool therefore avoids.
-      assert.equal(
-        commands.some((c) => c.id === 'builds'),
-        false,
-      );
-    } finally {
-      rmSync(home, { recursive: true, force: true });
+      const flags = Object.values(command.flags);
+      for (const use of uses as readonly string[]) {
+        const known = use.startsWith('--')
+          ? flags.some((f) => f.name === use.slice(2))
+          : use.startsWith('-')
+            ? flags.some((f) => f.char === use.slice(1))
+            : command.strict === false ||
+              Object.keys(command.args ?? {}).includes(use.replace(/[<>]/g, ''));
+        if (!known) problems.push(`heroku ${id}: no ${use}`);
+      }
     }
+    assert.deepEqual(problems, []);
+    // The check can fail: the core CLI has no `builds` (it is a plugin), which the tool therefore avoids.
+    assert.equal(
+      commands.some((c) => c.id === 'builds'),
+      false,
+    );
   },
 );
 
@@ -155,48 +160,35 @@ test(
   'every heroku command and flag that a guide, deck or the runbook shows exists in the real CLI',
   { timeout: 300_000 },
   async () => {
-    const bin = await herokuCli();
-    const home = mkdtempSync(path.join(tmpdir(), 'heroku-home-'));
-    try {
-      const { stdout } = await run(process.execPath, [bin, 'commands', '--json'], {
-        env: {
-          HOME: home,
-          PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`,
-        },
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      const commands = JSON.parse(stdout) as CommandInfo[];
-      const documented = documentedCommands();
-      const problems: string[] = [];
-      for (const { where, words } of documented) {
-        const [id, ...rest] = words;
-        const command = commands.find(
-          (c) => c.id === id || [...(c.aliases ?? []), ...(c.hiddenAliases ?? [])].includes(id!),
-        );
-        if (!command) {
-          problems.push(`${where}: heroku ${id}: no such command`);
+    const commands = await realCommands();
+    const documented = documentedCommands();
+    const problems: string[] = [];
+    for (const { where, words } of documented) {
+      const [id, ...rest] = words;
+      const command = commands.find(
+        (c) => c.id === id || [...(c.aliases ?? []), ...(c.hiddenAliases ?? [])].includes(id!),
+      );
+      if (!command) {
+        problems.push(`${where}: heroku ${id}: no such command`);
+        continue;
+      }
+      const flags = Object.values(command.flags);
+      for (const word of rest) {
+        // After `--` the words are the add-on's or the command's own (addons:create … -- --fork).
+        if (word === '--') break;
+        if (!word.startsWith('-')) {
+          // What `heroku run` runs has flags of its own.
+          if (id === 'run' || id === 'run:detached') break;
           continue;
         }
-        const flags = Object.values(command.flags);
-        for (const word of rest) {
-          // After `--` the words are the add-on's or the command's own (addons:create … -- --fork).
-          if (word === '--') break;
-          if (!word.startsWith('-')) {
-            // What `heroku run` runs has flags of its own.
-            if (id === 'run' || id === 'run:detached') break;
-            continue;
-          }
-          const name = word.split('=')[0]!;
-          const known = name.startsWith('--')
-            ? flags.some((f) => [f.name, ...(f.aliases ?? [])].includes(name.slice(2)))
-            : name.length === 2 && flags.some((f) => f.char === name.slice(1));
-          if (!known) problems.push(`${where}: heroku ${id}: no ${name}`);
-        }
+        const name = word.split('=')[0]!;
+        const known = name.startsWith('--')
+          ? flags.some((f) => [f.name, ...(f.aliases ?? [])].includes(name.slice(2)))
+          : name.length === 2 && flags.some((f) => f.char === name.slice(1));
+        if (!known) problems.push(`${where}: heroku ${id}: no ${name}`);
       }
-      assert.deepEqual(problems, []);
-      assert.ok(documented.length > 50, `${documented.length} commands found in the documents`);
-    } finally {
-      rmSync(home, { recursive: true, force: true });
     }
+    assert.deepEqual(problems, []);
+    assert.ok(documented.length > 50, `${documented.length} commands found in the documents`);
   },
 );
