@@ -259,7 +259,15 @@ describe('the web entry point', () => {
       PORT: 'eighty',
       CAMPAIGN_ENDS_AT: 'next friday',
     });
-    const { code } = await withTimeout(child.exited, 15_000, 'exit on bad config');
+    // A generous bound, not a timing; should the child hang, the failure shows what it had written.
+    const started = Date.now();
+    const { code } = await withTimeout(child.exited, 60_000, 'exit on bad config').catch(
+      (err: Error) => {
+        throw new Error(
+          `${err.message}: still running after ${Date.now() - started} ms, having written:\n${child.output()}`,
+        );
+      },
+    );
     assert.equal(code, 1);
     assert.match(child.output(), /PORT: .*"eighty"/);
     assert.match(child.output(), /CAMPAIGN_ENDS_AT: expected an ISO 8601 date/);
