@@ -1,6 +1,6 @@
 // Runs pg_dump or pg_restore to its end, its --verbose lines handed over one by one, Ctrl-C passed on.
 import { spawn } from 'node:child_process';
-import { onLines } from './status.ts';
+import { createInterface } from 'node:readline';
 import type { Tool } from './pg-tools.ts';
 
 export interface ToolExit {
@@ -27,7 +27,8 @@ export function runTool(
     if (signal !== 'SIGINT') child.kill(signal);
   };
   for (const signal of SIGNALS) process.on(signal, onSignal);
-  if (child.stderr) onLines(child.stderr, onLine);
+  if (child.stderr)
+    createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', onLine);
   return new Promise((resolve, reject) => {
     const done = () => {
       for (const signal of SIGNALS) process.off(signal, onSignal);

@@ -1,4 +1,5 @@
 // What db:backup and db:restore print: on a terminal one line redrawn in place, elsewhere a line per change.
+import { formatDuration } from '../../src/platform/progress.ts';
 
 export interface Status {
   /**
@@ -55,23 +56,8 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(1)} ${units[unit]}`;
 }
 
-/** "0.8 s", "12.4 s", "3 min 20 s". */
+/** "0.8 s", "12.4 s", then as a job's progress says it: "3 min 20 s". */
 export function formatElapsed(ms: number): string {
   const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-}
-
-/** Splits a child's stream into lines as they come. */
-export function onLines(stream: NodeJS.ReadableStream, each: (line: string) => void): void {
-  let rest = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    const lines = (rest + chunk).split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) each(line.replace(/\r$/, ''));
-  });
-  stream.on('end', () => {
-    if (rest) each(rest);
-  });
+  return s < 60 ? `${s.toFixed(1)} s` : formatDuration(s);
 }
