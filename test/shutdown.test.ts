@@ -198,8 +198,9 @@ describe('SIGTERM', () => {
         DATABASE_QUERY_TIMEOUT_MS: '20000',
       });
       proxy.hang();
-      // /healthz waits up to 2 s on the database: still running at the 1 s deadline.
-      const inFlight = fetch(`http://127.0.0.1:${port}/healthz`).then(
+      // Waits on the database for up to 20 s, far past the 1 s deadline: not /healthz, which gives up
+      // after 2 s, and which a busy machine that stalls the child for a second or two lets answer first.
+      const inFlight = fetch(`http://127.0.0.1:${port}/slow-query`).then(
         () => 'answered',
         () => 'cut off',
       );
@@ -207,7 +208,7 @@ describe('SIGTERM', () => {
       child.process.kill('SIGTERM');
       const { code } = await withTimeout(child.exited, 15_000, 'exit with the database hung');
       assert.equal(code, 1, child.output());
-      assert.equal(await inFlight, 'cut off');
+      assert.equal(await inFlight, 'cut off', child.output());
       assert.match(
         fatalLines(child).join('\n'),
         /exiting anyway: could not close database \(still open after 1000 ms\)/,
