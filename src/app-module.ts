@@ -1,5 +1,5 @@
 // What a feature module can contribute to the app: its routes, middleware for every request with its
-// place in the order, the origins its pages need, and sections of other modules' pages.
+// place in the order, the origins its pages need, sections of other modules' pages, and the HSTS policy.
 import type { Request, RequestHandler, Router } from 'express';
 import type { Deps } from './deps.ts';
 import type { SafeHtml } from './platform/html.ts';
@@ -38,6 +38,9 @@ export interface Extensions {
   sections(page: keyof PageSections): PageSection[];
 }
 
+/** What Strict-Transport-Security tells browsers; false sends none. */
+export type TransportSecurity = false | { maxAge: number; includeSubDomains: boolean };
+
 export interface AppModule {
   /** Request-wide middleware, by its place in the order. */
   middleware?(deps: Deps): Partial<Record<MiddlewarePlace, RequestHandler[]>>;
@@ -46,6 +49,8 @@ export interface AppModule {
   contentSources?(deps: Deps): ContentSources;
   /** What the module shows on other modules' pages. */
   sections?(deps: Deps): PageSections;
+  /** For the module that owns HTTPS: the site's Strict-Transport-Security policy. */
+  transportSecurity?(deps: Deps): TransportSecurity;
 }
 
 export type AppModules = Readonly<Record<string, AppModule>>;

@@ -10,6 +10,7 @@ import type {
   Extensions,
   MiddlewarePlace,
   PageSections,
+  TransportSecurity,
 } from './app-module.ts';
 import type { Deps } from './deps.ts';
 import { modules } from './modules.ts';
@@ -38,9 +39,20 @@ function contentSecurity(deps: Deps, appModules: AppModules) {
     formAction: ["'self'", ...sources.formAction],
     connectSrc: ["'self'", ...sources.connectSrc],
     imgSrc: ["'self'", 'data:', ...sources.imgSrc],
+    // helmet's default also allows inline styles; every style of this site is in a stylesheet.
+    styleSrc: ["'self'"],
     // Plain http://localhost must keep loading its own CSS in development.
     upgradeInsecureRequests: deps.config.production ? [] : null,
   };
+}
+
+/** The HSTS policy of the module that owns HTTPS, or else helmet's: a year, subdomains included. */
+function transportSecurity(deps: Deps, appModules: AppModules): TransportSecurity | true {
+  for (const module of Object.values(appModules)) {
+    const policy = module.transportSecurity?.(deps);
+    if (policy !== undefined) return policy;
+  }
+  return true;
 }
 
 /** What each module offers the others, gathered once: the sections of each page, in module order. */
@@ -69,7 +81,12 @@ export function createApp(deps: Deps, appModules: AppModules = modules): Express
     next();
   });
   mount('early');
-  app.use(helmet({ contentSecurityPolicy: { directives: contentSecurity(deps, appModules) } }));
+  app.use(
+    helmet({
+      contentSecurityPolicy: { directives: contentSecurity(deps, appModules) },
+      strictTransportSecurity: transportSecurity(deps, appModules),
+    }),
+  );
   app.use('/assets/pico', express.static(picoDir, { maxAge: '1d' }));
   app.use('/assets', express.static(publicDir, { maxAge: '1h' }));
   mount('page');

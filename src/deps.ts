@@ -28,6 +28,7 @@ import { openRedis } from './platform/redis.ts';
 import { environmentConfig } from './platform/environment.config.ts'; // @step 6+
 import { unsubscribeConfig } from './digest/digest.config.ts'; // @step 7+
 import { runtimeMetricsConfig } from './platform/runtime-metrics.config.ts'; // @step 8+
+import { httpsConfig } from './platform/https.config.ts'; // @step 9+
 
 export const webParts = {
   web: webConfig,
@@ -45,6 +46,7 @@ export const webParts = {
   environment: environmentConfig, // @step 6+
   unsubscribe: unsubscribeConfig, // @step 7+
   metrics: runtimeMetricsConfig, // @step 8+
+  https: httpsConfig, // @step 9+
 };
 
 export type WebConfig = Config<typeof webParts>;

@@ -51,6 +51,16 @@ describe('GET /', () => {
   });
 });
 
+test('the Content-Security-Policy allows no inline script or style anywhere', async () => {
+  const { app } = await buildTestApp();
+  const policy = String(
+    (await request(app).get('/').expect(200)).headers['content-security-policy'],
+  );
+  assert.match(policy, /style-src 'self'(;|$)/);
+  assert.match(policy, /script-src 'self'(;|$)/);
+  assert.doesNotMatch(policy, /unsafe-inline|unsafe-eval/);
+});
+
 describe('GET /healthz', () => {
   test('answers JSON that the platform can poll', async () => {
     const { app } = await buildTestApp();

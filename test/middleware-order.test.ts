@@ -15,7 +15,8 @@ const layersOf = (app: Express) =>
 
 describe('the middleware order', () => {
   test('is the one app.ts and the module list declare', async () => {
-    const { app } = await buildTestApp();
+    // As in production, the site's address is https.
+    const { app } = await buildTestApp({ PUBLIC_URL: 'https://www.campaign.example' });
     assert.deepEqual(layersOf(app), [
       // first
       'requestId', // @step 8+
@@ -24,6 +25,7 @@ describe('the middleware order', () => {
       'result',
       'sitePath',
       // early
+      'httpsRedirect', // @step 9+
       // @step 6+
       'noIndex',
       'showBanner',

@@ -132,7 +132,8 @@ export const accountsModule: AppModule = {
 
     router.post('/logout', async (req, res) => {
       await destroySession(req);
-      res.clearCookie(SESSION_COOKIE);
+      // A cookie is cleared only by one with the same domain and path as the cookie it replaces.
+      res.clearCookie(SESSION_COOKIE, deps.config.session.cookie);
       res.redirect(303, '/');
     });
 

@@ -7,21 +7,23 @@ import { PORT, SHUTDOWN_TIMEOUT_MS } from '../web/web.config.ts';
 // "Name <address>" or a bare address, on one line: a line break here would start a new header.
 const MAILBOX = /^(?:[^<>\r\n]+<([^<>\s@]+@[^<>\s@]+)>|([^<>\s@]+@[^<>\s@]+))$/;
 
+/** The site's address as visitors reach it: links inside emails are made from it. */
+export const PUBLIC_URL = requiredInProduction(
+  z.url({
+    protocol: /^https?$/,
+    error: "expected the site's address, such as https://example.com",
+  }),
+  "required in production: the site's address, such as https://example.com, used in links inside emails",
+);
+
+/** PUBLIC_URL without a trailing slash; locally, this process's own address. */
+export const publicUrlOf = (v: { PUBLIC_URL?: string | undefined; PORT: number }): string =>
+  (v.PUBLIC_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, '');
+
 /** Web writes emails into the outbox: their links need the site's public address. */
 export const emailConfig = configPart({
-  variables: {
-    PUBLIC_URL: requiredInProduction(
-      z.url({
-        protocol: /^https?$/,
-        error: "expected the site's address, such as https://example.com",
-      }),
-      "required in production: the site's address, used in links inside emails",
-    ),
-    PORT,
-  },
-  settings: (v) => ({
-    publicUrl: (v.PUBLIC_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, ''),
-  }),
+  variables: { PUBLIC_URL, PORT },
+  settings: (v) => ({ publicUrl: publicUrlOf(v) }),
 });
 
 /** The Mailgun add-on sets four variables instead of one URL; they make the same URL. */

@@ -48,7 +48,7 @@ export function sessions(config: SessionSettings, store: Store): RequestHandler 
     // anonymous visitors carry a token bound to a cookie instead (csrf.ts), so they cost no memory.
     saveUninitialized: false,
     resave: false,
-    cookie: { httpOnly: true, sameSite: 'lax', secure: config.secureCookie, maxAge: MAX_AGE_MS },
+    cookie: { ...config.cookie, maxAge: MAX_AGE_MS },
   });
   // A visitor's page view brings no session cookie, and a GET never starts a session (a login, a POST,
   // does): express-session would still make an id and hash an empty session for it, a tenth of the
@@ -57,7 +57,7 @@ export function sessions(config: SessionSettings, store: Store): RequestHandler 
     SAFE_METHODS.has(req.method) && readCookie(req, SESSION_COOKIE) === undefined;
   // express-session sends no Secure cookie over plain http: the production build on http://localhost
   // logs nobody in, and says nothing. This says it once, on the first form posted that way.
-  let toldPlainHttp = !config.secureCookie;
+  let toldPlainHttp = !config.cookie.secure;
   const tellPlainHttp = (req: Request) => {
     if (toldPlainHttp || req.secure || SAFE_METHODS.has(req.method)) return;
     toldPlainHttp = true;

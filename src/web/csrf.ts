@@ -49,12 +49,7 @@ export function csrfProtection(config: SessionSettings): RequestHandler {
     let nonce = readCookie(req, FORM_COOKIE);
     if (!nonce || !/^[\w-]{43}$/.test(nonce)) {
       nonce = randomBytes(32).toString('base64url');
-      res.cookie(FORM_COOKIE, nonce, {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: config.secureCookie,
-        maxAge: FORM_COOKIE_MAX_AGE_MS,
-      });
+      res.cookie(FORM_COOKIE, nonce, { ...config.cookie, maxAge: FORM_COOKIE_MAX_AGE_MS });
     }
     return sign(`form:${nonce}`);
   };

@@ -43,7 +43,8 @@ test('SESSION_SECRET is required in production only, and must be long', () => {
   assert.throws(() => session({ SESSION_SECRET: 'short' }), /at least 32 characters/);
   const production = session({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) });
   assert.equal(production.secret, 'x'.repeat(32));
-  assert.equal(production.secureCookie, true);
+  assert.deepEqual(production.cookie, { httpOnly: true, sameSite: 'lax', secure: true });
+  assert.equal(session({}).cookie.secure, false);
   // Development makes one up, anew at each start.
   assert.equal(session({}).secret.length, 64);
   assert.notEqual(session({}).secret, session({}).secret);

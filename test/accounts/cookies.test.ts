@@ -13,6 +13,7 @@ import { buildTestApp } from '../support/app.ts';
 import { agent, signUp } from '../support/forms.ts';
 
 const SECRET = randomBytes(32).toString('hex');
+const COOKIE = { httpOnly: true, sameSite: 'lax' } as const;
 let built: Awaited<ReturnType<typeof buildTestApp>>;
 let realSession: string;
 
@@ -135,7 +136,7 @@ test('a page view without a session cookie never reaches the store; one with a c
     get(id, done);
   };
   const app = express();
-  app.use(sessions({ secret: SECRET, secureCookie: false }, store));
+  app.use(sessions({ secret: SECRET, cookie: { ...COOKIE, secure: false } }, store));
   app.all('/', (req, res) => {
     res.json({ session: req.session !== undefined });
   });
@@ -164,7 +165,9 @@ test('the production build over plain http sets no session cookie, and says why 
   const app = express();
   app.set('trust proxy', 1);
   app.use(requestLogger(logger));
-  app.use(sessions({ secret: SECRET, secureCookie: true }, new session.MemoryStore()));
+  app.use(
+    sessions({ secret: SECRET, cookie: { ...COOKIE, secure: true } }, new session.MemoryStore()),
+  );
   app.post('/login', (req, res) => {
     req.session.user = { id: '1', displayName: 'Plain' };
     res.send('logged in');
