@@ -57,6 +57,7 @@ async function main() {
     (v) => welcomeEmail(v, setting('SMOKE_MAILBOX_URL')), // @step 3+
     (v) => digestByJob(v, setting('SMOKE_MAILBOX_URL'), setting('SMOKE_ONE_OFF_ENV')), // @step 7+
     (v) => requestIds(v), // @step 8+
+    (v) => httpsOnly(v, setting('SMOKE_ONE_OFF_ENV')), // @step 9+
   ];
   for (const check of next) await check(visitor);
   // @end
@@ -363,6 +364,59 @@ async function requestIds(visitor: Visitor) {
   }
   console.log(
     "the router's request id comes back on the answer; one it would not keep is replaced",
+  );
+}
+// @end
+
+// @step 9+
+/**
+ * What came over plain HTTP is sent to PUBLIC_URL, except the platform's /healthz; what comes over
+ * HTTPS carries HSTS, and a policy that allows nothing inline.
+ */
+async function httpsOnly(visitor: Visitor, oneOffEnv: string) {
+  const site = new URL((JSON.parse(oneOffEnv) as { PUBLIC_URL?: string }).PUBLIC_URL ?? '');
+  if (site.protocol !== 'https:') {
+    throw new SmokeFailure(
+      `PUBLIC_URL is ${site.href || 'unset'}: the live site's address is https`,
+    );
+  }
+  const plain = { ...visitor.headers, 'X-Forwarded-Proto': 'http' };
+  for (const [method, status] of [
+    ['GET', 301],
+    ['POST', 308],
+  ] as const) {
+    const res = await fetch(`${visitor.base}/me?from=poster`, {
+      method,
+      headers: plain,
+      redirect: 'manual',
+    });
+    await res.arrayBuffer();
+    const location = res.headers.get('location');
+    if (res.status !== status || location !== `${site.origin}/me?from=poster`) {
+      throw new SmokeFailure(
+        `${method} /me over plain HTTP answered ${res.status} to ${String(location)}, not ${status} to ${site.origin}/me?from=poster`,
+      );
+    }
+  }
+  const health = await fetch(`${visitor.base}/healthz`, { headers: plain, redirect: 'manual' });
+  await health.arrayBuffer();
+  if (health.status !== 200) {
+    throw new SmokeFailure(`GET /healthz over plain HTTP answered ${health.status}, not 200`);
+  }
+  const page = await fetch(`${visitor.base}/me`, { headers: visitor.headers });
+  await page.arrayBuffer();
+  const hsts = page.headers.get('strict-transport-security') ?? '';
+  const maxAge = Number(/max-age=(\d+)/.exec(hsts)?.[1] ?? 0);
+  // Half a year is the least that browsers' HSTS checkers and the HTTP Observatory accept.
+  if (maxAge < 15_768_000) {
+    throw new SmokeFailure(`GET /me over HTTPS sent Strict-Transport-Security "${hsts}"`);
+  }
+  const policy = page.headers.get('content-security-policy') ?? '';
+  if (!policy.includes("default-src 'self'") || /unsafe-inline/.test(policy)) {
+    throw new SmokeFailure(`GET /me sent Content-Security-Policy "${policy}"`);
+  }
+  console.log(
+    `plain HTTP goes to ${site.origin} (301, 308), /healthz stays; HTTPS answers carry HSTS and a strict CSP`,
   );
 }
 // @end
