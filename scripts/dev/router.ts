@@ -1,6 +1,7 @@
 // The local router for `npm run dev -- --scale web=2`: one address in front of several web processes,
 // each request to the next one in turn, with the headers Heroku's router adds. Heroku picks a dyno at
-// random; taking turns shows the same thing on every second request instead of by chance.
+// random; taking turns shows the same thing on every second request instead of by chance. Given a
+// certificate, it ends TLS as Heroku's router does on port 443, and says so in X-Forwarded-Proto.
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import {
@@ -10,6 +11,7 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface LocalRouter {
@@ -22,11 +24,20 @@ export interface RouterOptions {
   port: number;
   /** The ports of the web processes, in turn. */
   targets: readonly number[];
+  /** Ends TLS with this certificate: the app is then told each request came over https. */
+  tls?: { key: string; cert: string };
+  /** The port browsers use, when another hop in front of the router is what they reach. */
+  publicPort?: number;
 }
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade'];
 
-export async function startRouter({ port, targets }: RouterOptions): Promise<LocalRouter> {
+export async function startRouter({
+  port,
+  targets,
+  tls,
+  publicPort = port,
+}: RouterOptions): Promise<LocalRouter> {
   if (targets.length === 0) throw new Error('the router needs at least one web process');
   const agent = new Agent({ keepAlive: true });
   let next = 0;
@@ -40,8 +51,8 @@ export async function startRouter({ port, targets }: RouterOptions): Promise<Loc
     headers['x-forwarded-for'] = headers['x-forwarded-for']
       ? `${String(headers['x-forwarded-for'])}, ${client}`
       : client;
-    headers['x-forwarded-proto'] = 'http';
-    headers['x-forwarded-port'] = String(port);
+    headers['x-forwarded-proto'] = tls ? 'https' : 'http';
+    headers['x-forwarded-port'] = String(publicPort);
     headers['x-request-id'] ??= randomUUID();
     const upstream = forward(
       { host: '127.0.0.1', port: target, method: req.method, path: req.url, headers, agent },
@@ -69,7 +80,8 @@ export async function startRouter({ port, targets }: RouterOptions): Promise<Loc
     req.pipe(upstream);
   };
 
-  const server = createServer((req, res) => send(req, res, 1));
+  const handle = (req: IncomingMessage, res: ServerResponse) => send(req, res, 1);
+  const server = tls ? createTlsServer(tls, handle) : createServer(handle);
   server.listen(port);
   await once(server, 'listening');
   return {
