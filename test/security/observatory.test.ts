@@ -34,6 +34,10 @@ const preloadList = fileURLToPath(
   new URL('../conf/hsts-preload.json', import.meta.resolve('@mdn/mdn-http-observatory')),
 );
 
+const preloadListNote = existsSync(preloadList)
+  ? 'the HSTS preload list the install step downloaded'
+  : 'an empty HSTS preload list (the install step that downloads it did not run)';
+
 let router: HttpsRouter | undefined;
 let skip: string | false = NO_TRUST_API;
 const trusted = tls.getCACertificates('default');
@@ -66,7 +70,7 @@ before(async () => {
     NODE_ENV: 'production',
     APP_ENV: 'production',
     LOG_LEVEL: 'warn',
-    // The router ends TLS; between it and the app, as on Heroku, the database's TLS is not the point.
+    // Heroku's Postgres takes TLS only; this one is local and plain, and not what is graded here.
     DATABASE_URL: `${env.DATABASE_URL}${env.DATABASE_URL?.includes('?') ? '&' : '?'}sslmode=disable`,
     S3_ENDPOINT: `https://127.0.0.1:${bucketOverTls.port}`,
     NODE_EXTRA_CA_CERTS: certificateFile,
@@ -114,8 +118,8 @@ function report(url: string, result: ScanResult): string[] {
   const { grade, score, testsPassed, testsQuantity, algorithmVersion } = result.scan;
   const lines = [
     `${url}: grade ${grade}, score ${score} (${testsPassed} of ${testsQuantity} tests passed; ` +
-      `scoring algorithm ${algorithmVersion}; bonus points count once the score without them is ` +
-      `${MINIMUM_SCORE_FOR_EXTRA_CREDIT})`,
+      `scoring algorithm ${algorithmVersion}; bonus points count once the score without them ` +
+      `reaches ${MINIMUM_SCORE_FOR_EXTRA_CREDIT})`,
   ];
   for (const [name, test] of Object.entries(result.tests)) {
     const points = test.scoreModifier ?? 0;
@@ -133,11 +137,14 @@ function report(url: string, result: ScanResult): string[] {
 async function scanned(t: TestContext, path: string): Promise<ScanResult> {
   assert.ok(router, 'the router is up');
   const result = await scan(`${router.host}${path}`);
-  for (const line of report(`https://${router.host}${path}`, result)) t.diagnostic(line);
+  for (const line of report(`${router.host}${path} over http:// and https://`, result)) {
+    t.diagnostic(line);
+  }
+  t.diagnostic(`  scored with ${preloadListNote}`);
   return result;
 }
 
-/** The grade must be A+; when it is not, the failure lists every test that lost or missed points. */
+/** The grade must be A+; when it is not, the failure names every test that failed or lost points. */
 function assertTopGrade(result: ScanResult) {
   const short = Object.entries(result.tests)
     .filter(([, test]) => !test.pass || (test.scoreModifier ?? 0) < 0)
