@@ -144,19 +144,25 @@ async function scanned(t: TestContext, path: string): Promise<ScanResult> {
   return result;
 }
 
-/** The grade must be A+; when it is not, the failure names every test that failed or lost points. */
+/**
+ * The grade must be A+, and every test must pass: bonus points can lift a site with a failing test
+ * (HSTS for less than half a year, say) to A+ all the same. A failure names each test that failed or
+ * lost points.
+ */
 function assertTopGrade(result: ScanResult) {
   const short = Object.entries(result.tests)
     .filter(([, test]) => !test.pass || (test.scoreModifier ?? 0) < 0)
     .map(([name, test]) => `${name}: ${test.result} (${test.scoreModifier})`);
+  const { grade, score } = result.scan;
   assert.equal(
-    result.scan.grade,
+    grade,
     'A+',
-    `the Observatory grades ${result.scan.grade} (${result.scan.score}): ${short.join('; ') || 'no test lost points, but the bonuses fall short'}`,
+    `the Observatory grades ${grade} (${score}): ${short.join('; ') || 'no test lost points, but the bonuses fall short'}`,
   );
+  assert.deepEqual(short, [], `the Observatory grades ${grade} (${score}), but tests fail`);
 }
 
-describe('the response headers earn the HTTP Observatory’s top grade', () => {
+describe('the response headers earn the HTTP Observatory’s top grade, every test passed', () => {
   test('the landing page, which is what the Observatory scans for a site', async (t) => {
     if (skip) return t.skip(skip);
     assertTopGrade(await scanned(t, '/'));
