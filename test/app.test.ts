@@ -51,11 +51,12 @@ describe('GET /', () => {
   });
 });
 
-test('the Content-Security-Policy allows no inline script or style anywhere', async () => {
+test('the Content-Security-Policy allows nothing it does not name, and no inline script or style', async () => {
   const { app } = await buildTestApp();
   const policy = String(
     (await request(app).get('/').expect(200)).headers['content-security-policy'],
   );
+  assert.match(policy, /default-src 'none'(;|$)/);
   assert.match(policy, /style-src 'self'(;|$)/);
   assert.match(policy, /script-src 'self'(;|$)/);
   assert.doesNotMatch(policy, /unsafe-inline|unsafe-eval/);

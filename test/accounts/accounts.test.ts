@@ -157,7 +157,7 @@ describe('log in and log out', () => {
 describe('security headers and sessions', () => {
   test('pages carry helmet’s headers', async () => {
     const res = await agent(built.app).get('/').expect(200);
-    assert.match(String(res.headers['content-security-policy']), /default-src 'self'/);
+    assert.match(String(res.headers['content-security-policy']), /default-src 'none'/);
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
     assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN');
   });

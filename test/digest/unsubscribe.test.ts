@@ -3,7 +3,6 @@
 // without a CSRF token; a tampered, borrowed or expired link gets a clear 4xx and changes nothing.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import request from 'supertest';
 import { DAY_MS } from '../../src/campaign/campaign.ts';
 import { enqueueDigests } from '../../src/digest/digest.job.ts';
 import { unsubscribeToken } from '../../src/digest/unsubscribe.ts';
@@ -113,22 +112,22 @@ describe('the unsubscribe link', () => {
   test('opening it only asks; its button unsubscribes, and the link keeps working after', async () => {
     const who = await participant();
     const path = await linkFromDigest(who);
-    const page = await request(built.app).get(path).expect(200);
+    const page = await agent(built.app).get(path).expect(200);
     assert.match(page.text, /Stop the daily digest\?/);
     assert.match(page.text, /r•••@example\.com/);
     assert.equal(await subscribed(who.id), true, 'a GET, as a mail scanner makes, changes nothing');
-    await request(built.app).post(`${path}?from=page`).expect(303).expect('Location', path);
+    await agent(built.app).post(`${path}?from=page`).expect(303).expect('Location', path);
     assert.equal(await subscribed(who.id), false);
-    const after = await request(built.app).get(path).expect(200);
+    const after = await agent(built.app).get(path).expect(200);
     assert.match(after.text, /You are unsubscribed/);
-    await request(built.app).post(`${path}?from=page`).expect(303);
+    await agent(built.app).post(`${path}?from=page`).expect(303);
   });
 
   test("a mail client's one-click POST works without a session or a CSRF token, twice", async () => {
     const who = await participant();
     const path = await linkFromDigest(who);
     for (let i = 0; i < 2; i++) {
-      const answer = await request(built.app)
+      const answer = await agent(built.app)
         .post(path)
         .type('form')
         .send('List-Unsubscribe=One-Click')
@@ -154,12 +153,12 @@ describe('the unsubscribe link', () => {
       `/unsubscribe/${token!.slice(0, -5)}`,
       '/unsubscribe/not-a-token',
     ]) {
-      const answer = await request(built.app)
+      const answer = await agent(built.app)
         .post(forged)
         .type('form')
         .send('List-Unsubscribe=One-Click');
       assert.equal(answer.status, 400, forged);
-      assert.match((await request(built.app).get(forged).expect(400)).text, /not valid/);
+      assert.match((await agent(built.app).get(forged).expect(400)).text, /not valid/);
     }
     assert.equal(await subscribed(who.id), true);
     assert.equal(await subscribed(other.id), true);
@@ -172,7 +171,7 @@ describe('the unsubscribe link', () => {
       .db('users')
       .where({ id: who.id })
       .update({ email: `moved-${who.email}` });
-    await request(built.app).post(path).expect(400);
+    await agent(built.app).post(path).expect(400);
     assert.equal(await subscribed(who.id), true);
   });
 
@@ -180,9 +179,9 @@ describe('the unsubscribe link', () => {
     const who = await participant();
     await choose(who.client, 'on');
     const expired = unsubscribeToken(SECRET, who, new Date(Date.now() - 2 * DAY_MS));
-    const answer = await request(built.app).post(`/unsubscribe/${expired}`).expect(410);
+    const answer = await agent(built.app).post(`/unsubscribe/${expired}`).expect(410);
     assert.match(answer.text, /expired.*log in and stop the digest from your page/s);
-    await request(built.app).get(`/unsubscribe/${expired}`).expect(410);
+    await agent(built.app).get(`/unsubscribe/${expired}`).expect(410);
     assert.equal(await subscribed(who.id), true);
   });
 });

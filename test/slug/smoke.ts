@@ -412,7 +412,7 @@ async function httpsOnly(visitor: Visitor, oneOffEnv: string) {
     throw new SmokeFailure(`GET /me over HTTPS sent Strict-Transport-Security "${hsts}"`);
   }
   const policy = page.headers.get('content-security-policy') ?? '';
-  if (!policy.includes("default-src 'self'") || /unsafe-inline/.test(policy)) {
+  if (!policy.includes("default-src 'none'") || /unsafe-inline/.test(policy)) {
     throw new SmokeFailure(`GET /me sent Content-Security-Policy "${policy}"`);
   }
   console.log(

@@ -8,13 +8,14 @@ export type Agent = ReturnType<typeof request.agent>;
 let browsers = 0;
 
 /**
- * A browser with a cookie jar, on the app itself or on a server already listening. Each comes from an
- * address of its own, as the router reports it, so that limits per address count each one apart.
+ * A browser with a cookie jar, on the app itself or on a server already listening, behind the router
+ * over HTTPS. Each comes from an address of its own, as the router reports it, so that limits per
+ * address count each one apart.
  */
 export function agent(app: Express | Server): Agent {
   browsers += 1;
   const address = `10.${(browsers >> 16) & 255}.${(browsers >> 8) & 255}.${browsers & 255}`;
-  return request.agent(app).set('X-Forwarded-For', address);
+  return request.agent(app).set('X-Forwarded-For', address).set('X-Forwarded-Proto', 'https');
 }
 
 /** The CSRF token in a page's form. */

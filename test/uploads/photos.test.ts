@@ -117,7 +117,8 @@ describe('a photo from the page', () => {
     const redirect = /name="success_action_redirect" value="([^"]+)"/.exec(page.text)?.[1];
     assert.equal(
       redirect?.replaceAll('&amp;', '&'),
-      `http://photos.example.test:8443/me/photo/confirm?upload=${rows[0]!.id}`,
+      // The test's browser is behind the router over HTTPS, as a participant's is.
+      `https://photos.example.test:8443/me/photo/confirm?upload=${rows[0]!.id}`,
     );
 
     const form = forms.at(-1)!;
@@ -215,7 +216,7 @@ describe('a photo from the page', () => {
     assert.equal(directive('form-action'), `form-action 'self' ${origin}`);
     assert.equal(directive('connect-src'), `connect-src 'self' ${origin}`);
     assert.equal(directive('img-src'), `img-src 'self' data: ${origin}`);
-    assert.equal(directive('default-src'), "default-src 'self'");
+    assert.equal(directive('default-src'), "default-src 'none'");
     assert.equal(directive('script-src'), "script-src 'self'");
   });
 });
