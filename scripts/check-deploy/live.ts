@@ -223,7 +223,7 @@ const certificates: Check = ({ app, facts }) => {
 
 const PAGES = ['MAINTENANCE_PAGE_URL', 'ERROR_PAGE_URL'] as const;
 
-const pages: Check = ({ app, facts }) => {
+const pages: Check = ({ facts, deployCommand }) => {
   const verdicts = PAGES.map((name) => {
     const value = facts.config[name];
     if (!value)
@@ -239,11 +239,8 @@ const pages: Check = ({ app, facts }) => {
     return { status: 'pass' as const, text: `${name} set` };
   });
   const status = worst(verdicts.map((v) => v.status));
-  const fix = setVars(
-    { app },
-    'MAINTENANCE_PAGE_URL=https://pages.example.com/maintenance.html',
-    'ERROR_PAGE_URL=https://pages.example.com/error.html',
-  );
+  // The deploy tool publishes public/platform/ to a public bucket of its own and sets both URLs (guide 6).
+  const fix = `deploy/environments.json: "pages": { "bucket", "region" } (steps/guides/06-environments.md), then ${deployCommand}`;
   if (status === 'pass')
     return pass('MAINTENANCE_PAGE_URL and ERROR_PAGE_URL are https pages of your own');
   const text = verdicts

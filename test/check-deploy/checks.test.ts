@@ -79,11 +79,8 @@ const EXPECTED: Record<string, Record<FixtureName, Expected>> = {
   },
   'error-pages': {
     good: 'pass',
-    warn: [
-      'warn',
-      /^heroku config:set MAINTENANCE_PAGE_URL=https:\S+ ERROR_PAGE_URL=https:\S+ -a demo$/,
-    ],
-    fail: ['fail', /^heroku config:set MAINTENANCE_PAGE_URL=https:/],
+    warn: ['warn', /^deploy\/environments\.json: "pages": .*, then git push heroku main$/],
+    fail: ['fail', /^deploy\/environments\.json: "pages": /],
   },
   'redis-plan': {
     good: 'pass',
