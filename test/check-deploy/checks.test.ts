@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Status } from '../../scripts/check-deploy/check.ts';
-import { byId, demo, fixture, type FixtureName, type JsonReport } from './support.ts';
+import { byId, demo, fixture, tree, type FixtureName, type JsonReport } from './support.ts';
 
 type Expected = Status | [Status, RegExp];
 
@@ -237,4 +237,15 @@ test('every heroku command the check runs is a read, run side by side after auth
     ],
   );
   for (const argv of calls.slice(1)) assert.deepEqual(argv.slice(-2), ['-a', 'demo']);
+});
+
+test('where deploy/environments.json names the app, the fixes deploy with npm run deploy', async () => {
+  const environments = JSON.stringify({
+    pipeline: 'campaign-kit',
+    environments: { production: { app: 'demo', branch: 'main' } },
+  });
+  const root = tree({ 'deploy/environments.json': environments });
+  const checks = byId(await demo(fixture('warn')).check(['--app', 'demo', '--json'], { root }));
+  assert.equal(checks.stack!.fix, 'npm run deploy -- production');
+  assert.match(checks['error-pages']!.fix ?? '', /, then npm run deploy -- production$/);
 });

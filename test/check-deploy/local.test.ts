@@ -1,37 +1,14 @@
 // check:deploy without --app: this repository's own tree with a production-like environment passes, and each
 // local check fails on a tree or an environment that gets it wrong, saying what to edit or set.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
-import { onCleanup } from '../support/cleanup.ts';
-import { byId, demo, fixture, ROOT, type JsonReport } from './support.ts';
+import { byId, demo, fixture, ROOT, tree, type JsonReport } from './support.ts';
 
 /** The good fixture's config vars, as a dyno would see them. */
 const productionEnv = (): Record<string, string> => ({
   ...fixture('good').config,
   NODE_ENV: 'production',
 });
-
-/** A copy of the files the local checks read, changed by `files` (null deletes). */
-function tree(files: Record<string, string | null> = {}): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'check-deploy-tree-'));
-  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
-  for (const file of [
-    'package.json',
-    'package-lock.json',
-    'Procfile',
-    'app.json',
-    'src/migrate.ts',
-  ])
-    cpSync(path.join(ROOT, file), path.join(dir, file));
-  for (const [file, text] of Object.entries(files)) {
-    if (text === null) rmSync(path.join(dir, file));
-    else writeFileSync(path.join(dir, file), text);
-  }
-  return dir;
-}
 
 const local = async (root: string, env: Record<string, string>) => {
   const result = await demo(fixture('good')).check(['--json'], { root, env });

@@ -1,6 +1,6 @@
 // A check:deploy test's world: the fake heroku first on PATH, answering for an app named demo from one of the
 // recorded fixtures (good, warn, fail), and `check(...)` running the command's main() against it.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../scripts/check-deploy/main.ts';
@@ -27,6 +27,28 @@ export const fixture = (name: FixtureName): Fixture =>
   JSON.parse(
     readFileSync(path.join(import.meta.dirname, 'fixtures', `demo-${name}.json`), 'utf8'),
   ) as Fixture;
+
+/** A copy of the files the local checks read, changed by `files` (null deletes). */
+export function tree(files: Record<string, string | null> = {}): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'check-deploy-tree-'));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  for (const file of [
+    'package.json',
+    'package-lock.json',
+    'Procfile',
+    'app.json',
+    'src/migrate.ts',
+  ])
+    cpSync(path.join(ROOT, file), path.join(dir, file));
+  for (const [file, text] of Object.entries(files)) {
+    if (text === null) rmSync(path.join(dir, file));
+    else {
+      mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      writeFileSync(path.join(dir, file), text);
+    }
+  }
+  return dir;
+}
 
 export interface Result {
   readonly code: number;
