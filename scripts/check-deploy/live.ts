@@ -89,6 +89,11 @@ const stack: Check = ({ app, facts, appJsonStack, deployCommand }) => {
       `the app runs ${running}; ${newest} is set and comes with the next build`,
       deployCommand,
     );
+  if (!Number.isFinite(stackNumber(running)))
+    return warn(
+      `the app runs ${running}, not a heroku-NN stack; ${newest} is ${where}`,
+      `heroku apps:stacks -a ${app}`,
+    );
   const behind = stackNumber(newest) - stackNumber(running);
   const fix = `heroku stack:set ${newest} -a ${app}, then ${deployCommand}`;
   // One release behind is still supported; the one before that is the next to be retired, or already is.

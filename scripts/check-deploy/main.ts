@@ -17,7 +17,8 @@ export const USAGE = `usage: npm run check:deploy [-- --app NAME] [--json]
 
   (no --app)   checks the code and the config in this shell's environment
   --app NAME   checks the app's config vars (heroku config -a NAME) and the live app
-  --json       prints one JSON object on stdout (checks, summary), for CI
+  --json       prints one JSON object on stdout, for CI: {app, config, checks, summary, exitCode},
+               or {error, exitCode} when the checks could not run
   --help       this text
 
 Exit codes: 0 no check failed, 1 a check failed, 2 usage error, 3 the heroku CLI is missing, not

@@ -249,3 +249,25 @@ test('where deploy/environments.json names the app, the fixes deploy with npm ru
   assert.equal(checks.stack!.fix, 'npm run deploy -- production');
   assert.match(checks['error-pages']!.fix ?? '', /, then npm run deploy -- production$/);
 });
+
+test('stack: one stack behind warns with stack:set, and a stack without a number is said as it is', async () => {
+  const behind = fixture('good');
+  behind.info = {
+    ...behind.info,
+    stack: { name: 'heroku-22' },
+    build_stack: { name: 'heroku-22' },
+  };
+  const { stack } = byId(await demo(behind).check(['--app', 'demo', '--json']));
+  assert.equal(stack!.status, 'warn');
+  assert.equal(stack!.message, 'heroku-22; heroku-24 is the newest in heroku apps:stacks');
+  assert.equal(stack!.fix, 'heroku stack:set heroku-24 -a demo, then git push heroku main');
+  const container = fixture('good');
+  container.info = {
+    ...container.info,
+    stack: { name: 'container' },
+    build_stack: { name: 'container' },
+  };
+  const other = byId(await demo(container).check(['--app', 'demo', '--json'])).stack!;
+  assert.equal(other.status, 'warn');
+  assert.match(other.message, /^the app runs container, not a heroku-NN stack/);
+});
