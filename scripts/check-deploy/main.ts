@@ -110,7 +110,11 @@ export async function main(argv: readonly string[], io: CheckIo): Promise<number
       facts = await gatherFacts(heroku, app, progress);
     } catch (err) {
       if (!(err instanceof HerokuError)) throw err;
-      const message = `could not ask Heroku about ${app}: ${err.message}`;
+      // The runner's own messages say what to do about a missing CLI or login; a failed command does not.
+      const next = / failed \(exit \d+\)/.test(err.message)
+        ? `\nnext: check the name (heroku apps lists the apps this account can see), then run this again; after an internal server error, wait a minute first`
+        : '';
+      const message = `could not ask Heroku about ${app}: ${err.message}${next}`;
       io.stderr(`✗ ${message}\n`);
       if (json) io.stdout(`${JSON.stringify({ app, error: message, exitCode: EXIT.heroku })}\n`);
       return EXIT.heroku;

@@ -62,7 +62,8 @@ test('an app the account cannot see: exit 3 with what the CLI said', async () =>
   assert.equal(result.code, 3);
   assert.match(
     result.err,
-    /heroku apps:info --json -a someone-elses failed \(exit 1\):\n.*Couldn't find that app\./,
+    // Whichever of the reads run side by side comes back first says so.
+    /heroku [a-z:]+ (--json )?-a someone-elses failed \(exit 1\):\n.*Couldn't find that app\.\nnext: check the name \(heroku apps lists/,
   );
 });
 
