@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 /**
- * Every heroku command the deploy tool runs, with the flags it may pass (`<name>` is a positional argument).
+ * Every heroku command the deploy tool and the production check (scripts/check-deploy) run, with the flags it may pass (`<name>` is a positional argument).
  * The runner refuses any other flag, and a test checks this table against the real CLI's
  * `heroku commands --json`: a command added here without being checked fails there, and one not added
  * here fails at once.
@@ -22,6 +22,14 @@ export const HEROKU_COMMANDS = {
   'config:set': ['<NAME=value>', '-a'],
   'ps:scale': ['<type=quantity>', '-a'],
   'pg:copy': ['<source>', '<target>', '-a', '--confirm'],
+  // The production check's reads: these print the Platform API's resources, or text where the CLI has no --json.
+  addons: ['--json', '-a'],
+  domains: ['--json', '-a'],
+  features: ['--json', '-a'],
+  drains: ['--json', '-a'],
+  'redis:info': ['--json', '-a'],
+  'apps:stacks': ['-a'],
+  'pg:backups:schedules': ['-a'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type HerokuCommand = keyof typeof HEROKU_COMMANDS;
@@ -33,6 +41,13 @@ export const READ_ONLY: readonly HerokuCommand[] = [
   'apps:info',
   'ps',
   'config',
+  'addons',
+  'domains',
+  'features',
+  'drains',
+  'redis:info',
+  'apps:stacks',
+  'pg:backups:schedules',
 ];
 
 export class HerokuError extends Error {}

@@ -108,6 +108,41 @@ test('the runner refuses a flag that HEROKU_COMMANDS does not list, before runni
   });
 });
 
+/** What in `heroku WORDS…` the real CLI does not have: the command, or a flag of it; `where` leads each line. */
+function unknownUses(commands: CommandInfo[], where: string, words: readonly string[]): string[] {
+  const [id, ...rest] = words;
+  const command = commands.find(
+    (c) => c.id === id || [...(c.aliases ?? []), ...(c.hiddenAliases ?? [])].includes(id!),
+  );
+  if (!command) return [`${where}: heroku ${id}: no such command`];
+  const flags = Object.values(command.flags);
+  const problems: string[] = [];
+  for (const word of rest) {
+    // After `--` the words are the add-on's or the command's own (addons:create … -- --fork).
+    if (word === '--') break;
+    if (!word.startsWith('-')) {
+      // What `heroku run` runs has flags of its own.
+      if (id === 'run' || id === 'run:detached') break;
+      continue;
+    }
+    const name = word.split('=')[0]!;
+    const known = name.startsWith('--')
+      ? flags.some((f) => [f.name, ...(f.aliases ?? [])].includes(name.slice(2)))
+      : name.length === 2 && flags.some((f) => f.char === name.slice(1));
+    if (!known) problems.push(`${where}: heroku ${id}: no ${name}`);
+  }
+  return problems;
+}
+
+/** The `heroku …` commands in a fix of check:deploy, where ", then" joins two; $(…) is another command. */
+function herokuCommandsIn(text: string): string[][] {
+  const plain = text.replace(/\$\([^)]*\)/g, 'X');
+  // `git push heroku main` names a remote, not the CLI.
+  return [
+    ...plain.matchAll(/(?:^|(?<=[\s(;&|]))(?<!git push )heroku ([a-z][a-z0-9:-]*[^\n|;&#),]*)/g),
+  ].map((match) => [...match[1]!.matchAll(/'[^']*'|"[^"]*"|\S+/g)].map((m) => m[0]));
+}
+
 /** The `heroku …` commands that the guides, decks, runbook and READMEs show, with where each is. */
 function documentedCommands(): Array<{ where: string; words: string[] }> {
   const root = path.resolve(import.meta.dirname, '../..');
@@ -162,33 +197,29 @@ test(
   async () => {
     const commands = await realCommands();
     const documented = documentedCommands();
-    const problems: string[] = [];
-    for (const { where, words } of documented) {
-      const [id, ...rest] = words;
-      const command = commands.find(
-        (c) => c.id === id || [...(c.aliases ?? []), ...(c.hiddenAliases ?? [])].includes(id!),
-      );
-      if (!command) {
-        problems.push(`${where}: heroku ${id}: no such command`);
-        continue;
-      }
-      const flags = Object.values(command.flags);
-      for (const word of rest) {
-        // After `--` the words are the add-on's or the command's own (addons:create … -- --fork).
-        if (word === '--') break;
-        if (!word.startsWith('-')) {
-          // What `heroku run` runs has flags of its own.
-          if (id === 'run' || id === 'run:detached') break;
-          continue;
-        }
-        const name = word.split('=')[0]!;
-        const known = name.startsWith('--')
-          ? flags.some((f) => [f.name, ...(f.aliases ?? [])].includes(name.slice(2)))
-          : name.length === 2 && flags.some((f) => f.char === name.slice(1));
-        if (!known) problems.push(`${where}: heroku ${id}: no ${name}`);
-      }
-    }
+    const problems = documented.flatMap(({ where, words }) => unknownUses(commands, where, words));
     assert.deepEqual(problems, []);
     assert.ok(documented.length > 50, `${documented.length} commands found in the documents`);
+  },
+);
+
+test(
+  'every heroku command and flag that check:deploy gives as a fix exists in the real CLI',
+  { timeout: 300_000 },
+  async () => {
+    const { byId, demo, fixture } = await import('../check-deploy/support.ts');
+    const commands = await realCommands();
+    const fixes = new Set<string>();
+    for (const name of ['warn', 'fail'] as const) {
+      const checks = byId(await demo(fixture(name)).check(['--app', 'demo', '--json']));
+      for (const check of Object.values(checks)) if (check.fix !== null) fixes.add(check.fix);
+    }
+    const used = [...fixes].flatMap((fix) =>
+      herokuCommandsIn(fix).map((words) => ({ fix, words })),
+    );
+    const problems = used.flatMap(({ fix, words }) => unknownUses(commands, fix, words));
+    assert.deepEqual(problems, []);
+    // The warn and fail fixtures between them reach a fix of every live check.
+    assert.ok(used.length >= 20, `${used.length} commands found in the fixes`);
   },
 );

@@ -1,7 +1,9 @@
 // A stand-in for the `heroku` CLI (v11) in tests: records every argv and answers from a JSON state file with
-// the Platform API's shapes. `fake-heroku.ts __receive APP` is the bare repository's post-receive hook.
+// the Platform API's shapes (and the CLI's own text where it has no --json). `fake-heroku.ts __receive APP` is the bare repository's post-receive hook.
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface FakeRelease {
   addon_plan_names: string[];
@@ -44,6 +46,8 @@ export interface FakeApp {
   dynos: FakeDyno[];
   /** The app's config vars (`heroku config --json`: name → value). */
   config?: Record<string, string>;
+  /** What the production check reads (test/check-deploy/fixtures); each is empty when unset. */
+  production?: FakeProduction;
   /** How the next release turns out: its status, its release phase output, its web dynos' state. */
   next: {
     status: 'succeeded' | 'failed';
@@ -52,6 +56,22 @@ export interface FakeApp {
     /** Reads of `releases` while it stays pending (default 1). */
     reads?: number;
   };
+}
+
+/** An app's resources as the CLI prints them: the Platform API's, the data API's for Redis. */
+export interface FakeProduction {
+  /** Fields of the app resource (acm, stack, build_stack…) over the defaults of `apps:info`. */
+  info?: Record<string, unknown>;
+  addons?: Array<{ addon_service: { name: string } } & Record<string, unknown>>;
+  domains?: unknown[];
+  /** Every feature, as the API lists them; `features` prints those in state "general". */
+  features?: Array<{ name: string; state: string } & Record<string, unknown>>;
+  drains?: unknown[];
+  /** The data API's database resources of the app's Redis add-ons. */
+  redis?: Array<Record<string, unknown>>;
+  /** The names the Platform API's /stacks lists. */
+  stacks?: string[];
+  backupSchedules?: Array<{ name: string; hour: number; timezone: string }>;
 }
 
 export interface FakeState {
@@ -110,6 +130,16 @@ export function fakeDyno(
     type: 'web',
     updated_at: stamp(),
   };
+}
+
+/** Puts a `heroku` into `bin` that runs this fake; it reads FAKE_HEROKU_STATE and appends to FAKE_HEROKU_LOG. */
+export function installFakeHeroku(bin: string): void {
+  const file = path.join(bin, 'heroku');
+  writeFileSync(
+    file,
+    `#!/bin/sh\nexec '${process.execPath}' '${fileURLToPath(import.meta.url)}' "$@"\n`,
+  );
+  chmodSync(file, 0o755);
 }
 
 function load(file: string): FakeState {
@@ -194,9 +224,9 @@ function heroku(argv: string[], stateFile: string) {
     }
     case 'apps:info': {
       const app = appOf(state, appName);
-      const { releases: _r, builds: _b, dynos, next: _n, ...fields } = app;
+      const { releases: _r, builds: _b, dynos, next: _n, production, ...fields } = app;
       print({
-        addons: [],
+        addons: production?.addons ?? [],
         app: {
           ...fields,
           acm: false,
@@ -206,6 +236,7 @@ function heroku(argv: string[], stateFile: string) {
           owner: { email: state.email, id: USER_ID },
           region: { id: randomUUID(), name: 'us' },
           stack: { id: randomUUID(), name: 'heroku-24' },
+          ...production?.info,
         },
         collaborators: [],
         dynos,
@@ -284,6 +315,58 @@ function heroku(argv: string[], stateFile: string) {
       const release = app.releases.find((r) => r.version === wanted);
       if (!release) fail(` ▸    Couldn't find that release.`, 1);
       for (const line of state.outputs[release.id] ?? []) process.stdout.write(`${line}\n`);
+      return;
+    }
+    case 'addons':
+      print(appOf(state, appName).production?.addons ?? []);
+      return;
+    case 'domains':
+      print(appOf(state, appName).production?.domains ?? []);
+      return;
+    case 'features':
+      print(
+        (appOf(state, appName).production?.features ?? []).filter((f) => f.state === 'general'),
+      );
+      return;
+    case 'drains':
+      print(appOf(state, appName).production?.drains ?? []);
+      return;
+    case 'redis:info':
+      // With --json the CLI prints [] when the app has no Redis add-on, where its text form says so and exits 1.
+      print(appOf(state, appName).production?.redis ?? []);
+      return;
+    case 'apps:stacks': {
+      const app = appOf(state, appName);
+      const info = app.production?.info as
+        { stack?: { name: string }; build_stack?: { name: string } } | undefined;
+      const current = info?.stack?.name ?? 'heroku-24';
+      const next = info?.build_stack?.name ?? current;
+      const lines = (app.production?.stacks ?? ['heroku-22', 'heroku-24'])
+        .toSorted()
+        .map((name) =>
+          name === current
+            ? `* ${name}`
+            : name === next
+              ? `  ${name} (active on next deploy)`
+              : `  ${name}`,
+        );
+      process.stdout.write(`=== ${app.name} Available Stacks\n\n${lines.join('\n')}\n`);
+      return;
+    }
+    case 'pg:backups:schedules': {
+      const app = appOf(state, appName);
+      if (!(app.production?.addons ?? []).some((a) => a.addon_service.name === 'heroku-postgresql'))
+        fail(` ›   Error: No Heroku Postgres legacy database on ${app.name}`, 1);
+      const schedules = app.production?.backupSchedules ?? [];
+      if (schedules.length === 0) {
+        process.stderr.write(
+          ` ›   Warning: No backup schedules found on ⬢ ${app.name}\n ›   Use heroku pg:backups:schedule to set one up\n`,
+        );
+        return;
+      }
+      process.stdout.write('=== Backup Schedules\n\n');
+      for (const s of schedules)
+        process.stdout.write(`${s.name}: daily at ${s.hour}:00 ${s.timezone}\n\n`);
       return;
     }
     default:

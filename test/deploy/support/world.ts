@@ -11,7 +11,13 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../../scripts/deploy/main.ts';
 import { onCleanup } from '../../support/cleanup.ts';
-import { fakeDyno, fakeRelease, type FakeApp, type FakeState } from './fake-heroku.ts';
+import {
+  fakeDyno,
+  fakeRelease,
+  installFakeHeroku,
+  type FakeApp,
+  type FakeState,
+} from './fake-heroku.ts';
 
 const FAKE = fileURLToPath(new URL('./fake-heroku.ts', import.meta.url));
 export const STAGING = 'campaign-kit-staging';
@@ -167,8 +173,7 @@ export async function createWorld(): Promise<World> {
     state.apps[name] = app;
   }
   writeFileSync(stateFile, JSON.stringify(state, null, 2));
-  writeFileSync(path.join(bin, 'heroku'), `#!/bin/sh\nexec '${process.execPath}' '${FAKE}' "$@"\n`);
-  chmodSync(path.join(bin, 'heroku'), 0o755);
+  installFakeHeroku(bin);
 
   const health = { status: 200 };
   const healthUrl = await listen(
