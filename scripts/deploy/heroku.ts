@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 /**
- * Every heroku command the deploy tool and the production check (scripts/check-deploy) run, with the flags it may pass (`<name>` is a positional argument).
+ * Every heroku command the deploy tools run, with the flags each may pass (`<name>` is a positional argument).
  * The runner refuses any other flag, and a test checks this table against the real CLI's
  * `heroku commands --json`: a command added here without being checked fails there, and one not added
  * here fails at once.
@@ -22,6 +22,7 @@ export const HEROKU_COMMANDS = {
   'config:set': ['<NAME=value>', '-a'],
   'ps:scale': ['<type=quantity>', '-a'],
   'pg:copy': ['<source>', '<target>', '-a', '--confirm'],
+  // @step 9+
   // The production check's reads: these print the Platform API's resources, or text where the CLI has no --json.
   addons: ['--json', '-a'],
   domains: ['--json', '-a'],
@@ -30,6 +31,7 @@ export const HEROKU_COMMANDS = {
   'redis:info': ['--json', '-a'],
   'apps:stacks': ['-a'],
   'pg:backups:schedules': ['-a'],
+  // @end
 } as const satisfies Record<string, readonly string[]>;
 
 export type HerokuCommand = keyof typeof HEROKU_COMMANDS;
@@ -41,6 +43,7 @@ export const READ_ONLY: readonly HerokuCommand[] = [
   'apps:info',
   'ps',
   'config',
+  // @step 9+
   'addons',
   'domains',
   'features',
@@ -48,6 +51,7 @@ export const READ_ONLY: readonly HerokuCommand[] = [
   'redis:info',
   'apps:stacks',
   'pg:backups:schedules',
+  // @end
 ];
 
 export class HerokuError extends Error {}
