@@ -354,6 +354,26 @@ const smtp: Check = ({ app, facts }) => {
   return pass(`${source}: ${parsed.hostname}:${parsed.port || 'default port'}, with a user name`);
 };
 
+/** PUBLIC_URL names a host of this app, and its own domain once it has one. */
+const address: Check = ({ app, facts }) => {
+  const url = URL.parse(facts.config.PUBLIC_URL ?? '');
+  const custom = facts.domains.filter((d) => d.kind === 'custom').map((d) => d.hostname);
+  const fix = `heroku config:set PUBLIC_URL=https://${custom[0] ?? `${app}.herokuapp.com`} -a ${app}`;
+  if (url === null) return fail('PUBLIC_URL is not set: see the config check', fix);
+  const host = url.hostname;
+  if (!facts.domains.some((d) => d.hostname === host))
+    return fail(
+      `PUBLIC_URL names ${host}, which is not a domain of ${app}: email links and the HTTPS redirect lead elsewhere`,
+      custom.length > 0 ? fix : `heroku domains:add ${host} -a ${app}`,
+    );
+  if (custom.length > 0 && !custom.includes(host))
+    return warn(
+      `PUBLIC_URL is still ${host}, while the app has ${custom.join(', ')}: emails and redirects name the old address`,
+      fix,
+    );
+  return pass(`PUBLIC_URL names ${host}, a domain of ${app}`);
+};
+
 const CHECKS: Readonly<Record<string, Check>> = {
   dynos,
   preboot,
@@ -362,6 +382,7 @@ const CHECKS: Readonly<Record<string, Check>> = {
   logs,
   monitoring,
   certificates,
+  'public-url': address,
   'error-pages': pages,
   'redis-plan': redisPlan,
   'redis-eviction': eviction,

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type Env } from '../../src/config.ts';
 import { unsubscribeConfig } from '../../src/digest/digest.config.ts';
 import { environmentConfig } from '../../src/platform/environment.config.ts';
 import { messageOf } from '../../src/platform/errors.ts';
+import { httpsConfig } from '../../src/platform/https.config.ts';
 import { sessionConfig } from '../../src/platform/session.config.ts';
 import { appJsonProblems } from './app-json.ts';
 import { fail, pass, setVars, warn, type CheckResult, type Target } from './check.ts';
@@ -137,6 +138,39 @@ const appEnv: Check = ({ env, target }) => {
   );
 };
 
+// What browsers' HSTS checkers and the HTTP Observatory take as long enough: 180 days.
+const HALF_A_YEAR = 15_552_000;
+
+/** PUBLIC_URL on https, so that plain HTTP is redirected, and HSTS that browsers keep. */
+const https: Check = ({ env, target, now }) => {
+  let settings;
+  try {
+    settings = loadConfig({ ...env, NODE_ENV: 'production' }, { https: httpsConfig }, now).https;
+  } catch {
+    // The config check names what is wrong with PUBLIC_URL, HSTS or COOKIE_DOMAIN.
+    return fail('PUBLIC_URL, HSTS or COOKIE_DOMAIN is not valid: see the config check', 'above');
+  }
+  if (!settings.redirect)
+    return fail(
+      `PUBLIC_URL is ${settings.origin}: no visitor is sent to HTTPS, and over plain HTTP the Secure session cookie never comes back: logins fail`,
+      setVars(target, `PUBLIC_URL=https://${new URL(settings.origin).host}`),
+    );
+  if (settings.hsts === false)
+    return warn(
+      `plain HTTP goes to ${settings.origin}, but HSTS is off: a visitor's first request each time can be read or changed on the way`,
+      setVars(target, 'HSTS=on'),
+    );
+  if (settings.hsts.maxAge < HALF_A_YEAR)
+    return warn(
+      `HSTS lasts ${settings.hsts.maxAge} s: right while you try a new domain, too short to keep browsers on HTTPS`,
+      setVars(target, 'HSTS_MAX_AGE=31536000'),
+    );
+  const reach = settings.hsts.includeSubDomains ? 'this host and its subdomains' : 'this host';
+  return pass(
+    `plain HTTP goes to ${settings.origin}; HSTS keeps browsers on HTTPS for ${Math.round(settings.hsts.maxAge / 86_400)} days, for ${reach}`,
+  );
+};
+
 const nodeVersion: Check = ({ root }) => {
   let engines: unknown;
   try {
@@ -214,6 +248,7 @@ const CHECKS: Readonly<Record<string, Check>> = {
   secrets,
   'node-env': nodeEnv,
   'app-env': appEnv,
+  https,
   'node-version': nodeVersion,
   lockfile,
   procfile,

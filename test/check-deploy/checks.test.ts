@@ -29,6 +29,14 @@ const EXPECTED: Record<string, Record<FixtureName, Expected>> = {
     warn: 'pass',
     fail: ['fail', /^heroku config:set APP_ENV=production -a demo$/],
   },
+  https: {
+    good: 'pass',
+    warn: ['warn', /^heroku config:set HSTS_MAX_AGE=31536000 -a demo$/],
+    fail: [
+      'fail',
+      /^heroku config:set PUBLIC_URL=https:\/\/photo-contest\.herokuapp\.com -a demo$/,
+    ],
+  },
   'node-version': { good: 'pass', warn: 'pass', fail: 'pass' },
   lockfile: { good: 'pass', warn: 'pass', fail: 'pass' },
   procfile: { good: 'pass', warn: 'pass', fail: 'pass' },
@@ -76,6 +84,11 @@ const EXPECTED: Record<string, Record<FixtureName, Expected>> = {
     good: 'pass',
     warn: ['warn', /^heroku certs:auto --wait -a demo$/],
     fail: ['fail', /^heroku certs:auto:enable -a demo$/],
+  },
+  'public-url': {
+    good: 'pass',
+    warn: ['warn', /^heroku config:set PUBLIC_URL=https:\/\/www\.photo-contest\.example -a demo$/],
+    fail: ['fail', /^heroku config:set PUBLIC_URL=https:\/\/www\.photo-contest\.example -a demo$/],
   },
   'error-pages': {
     good: 'pass',
@@ -213,7 +226,7 @@ test('the text report gives each check one line, its fix under it, and a summary
   assert.match(result.out, /^ {2}fail {2}preboot +preboot is off/m);
   assert.match(result.out, /^ +fix: heroku features:enable preboot -a demo$/m);
   assert.match(result.out, /^ {2}pass {2}lockfile +package-lock\.json/m);
-  assert.match(result.out, /^4 pass, 0 warn, 16 fail: not ready for production$/m);
+  assert.match(result.out, /^4 pass, 0 warn, 18 fail: not ready for production$/m);
 });
 
 test('every heroku command the check runs is a read, run side by side after auth:whoami', async () => {

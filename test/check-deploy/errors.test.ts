@@ -88,13 +88,13 @@ test(
       cwd: ROOT,
       env: good.env,
     });
-    assert.match(stdout, /20 pass, 0 warn, 0 fail: ready for production/);
+    assert.match(stdout, /22 pass, 0 warn, 0 fail: ready for production/);
     const failing = demo(fixture('fail'));
     await assert.rejects(
       run(process.execPath, [script, '--app', 'demo'], { cwd: ROOT, env: failing.env }),
       (err: { code: number; stdout: string }) => {
         assert.equal(err.code, 1);
-        assert.match(err.stdout, /16 fail: not ready for production/);
+        assert.match(err.stdout, /18 fail: not ready for production/);
         return true;
       },
     );

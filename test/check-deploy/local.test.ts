@@ -28,7 +28,7 @@ test('this repository, with a production-like environment, passes every local ch
       `${check.id}: ${check.message} ${check.details?.join('; ') ?? ''}`,
     );
   }
-  assert.equal(Object.keys(checks).length, 8);
+  assert.equal(Object.keys(checks).length, 9);
   assert.equal(result.code, 0);
   assert.deepEqual(result.err, '');
 });
@@ -60,6 +60,33 @@ test('config: every problem of every process, once, with the processes it stops'
     checks.config!.fix,
     'set each variable listed in the environment (see .env.example), then run this again',
   );
+});
+
+test('https: PUBLIC_URL on plain http fails; HSTS off, or shorter than half a year, warns', async () => {
+  const plain = await local(ROOT, {
+    ...productionEnv(),
+    PUBLIC_URL: 'http://photo-contest.example',
+  });
+  assert.equal(plain.checks.https!.status, 'fail');
+  assert.match(
+    plain.checks.https!.message,
+    /^PUBLIC_URL is http:\/\/photo-contest\.example: no visitor is sent to HTTPS/,
+  );
+  assert.equal(plain.checks.https!.fix, 'export PUBLIC_URL=https://photo-contest.example');
+
+  const off = await local(ROOT, { ...productionEnv(), HSTS: 'off' });
+  assert.equal(off.checks.https!.status, 'warn');
+  assert.match(off.checks.https!.message, /HSTS is off/);
+  assert.equal(off.checks.https!.fix, 'export HSTS=on');
+
+  const trial = await local(ROOT, { ...productionEnv(), HSTS_MAX_AGE: '300' });
+  assert.equal(trial.checks.https!.status, 'warn');
+  assert.match(trial.checks.https!.message, /^HSTS lasts 300 s/);
+  assert.equal(trial.checks.https!.fix, 'export HSTS_MAX_AGE=31536000');
+
+  const good = await local(ROOT, { ...productionEnv(), HSTS: 'include-subdomains' });
+  assert.equal(good.checks.https!.status, 'pass');
+  assert.match(good.checks.https!.message, /for 365 days, for this host and its subdomains$/);
 });
 
 test('secrets: under the schema’s minimum fails, under the advised length warns, the same secret twice warns', async () => {
