@@ -52,7 +52,7 @@ async function render(context: BrowserContext, path: string, status = 200) {
   assert.equal(res?.status(), status, path);
   await page.getByRole('heading', { level: 1 }).first().waitFor();
   // Pico sets the page's font stack; the browser's own default is a serif.
-  const font = await page.locator('body').evaluate((body) => getComputedStyle(body).fontFamily);
+  const font = String(await page.evaluate('getComputedStyle(document.body).fontFamily'));
   assert.match(font, /system-ui/, `${path}: the stylesheets apply`);
   // A violation reaches the console a moment after the load.
   await page.waitForTimeout(100);
