@@ -58,6 +58,7 @@ async function main() {
     (v) => digestByJob(v, setting('SMOKE_MAILBOX_URL'), setting('SMOKE_ONE_OFF_ENV')), // @step 7+
     (v) => requestIds(v), // @step 8+
     (v) => httpsOnly(v, setting('SMOKE_ONE_OFF_ENV')), // @step 9+
+    () => productionChecklist(setting('SMOKE_ONE_OFF_ENV')), // @step 9+
   ];
   for (const check of next) await check(visitor);
   // @end
@@ -418,6 +419,31 @@ async function httpsOnly(visitor: Visitor, oneOffEnv: string) {
   console.log(
     `plain HTTP goes to ${site.origin} (301, 308), /healthz stays; HTTPS answers carry HSTS and a strict CSP`,
   );
+}
+
+/** The production checklist's local part, in the slug with a one-off dyno's config: nothing fails. */
+function productionChecklist(oneOffEnv: string): Promise<void> {
+  const run = spawnSync(process.execPath, ['scripts/check-deploy.ts', '--json'], {
+    env: { ...process.env, ...(JSON.parse(oneOffEnv) as Record<string, string>) },
+    encoding: 'utf8',
+  });
+  let report: { checks: Array<{ id: string; status: string; message: string }> };
+  try {
+    report = JSON.parse(run.stdout) as typeof report;
+  } catch {
+    throw new SmokeFailure(`check:deploy exited ${run.status}:\n${run.stdout}${run.stderr}`);
+  }
+  const failed = report.checks.filter((check) => check.status === 'fail');
+  if (run.status !== 0 || failed.length > 0) {
+    throw new SmokeFailure(
+      `check:deploy exited ${run.status}: ${failed.map((c) => `${c.id}: ${c.message}`).join('; ')}`,
+    );
+  }
+  const warned = report.checks.filter((check) => check.status === 'warn').map((c) => c.id);
+  console.log(
+    `check:deploy's ${report.checks.length} local checks fail none${warned.length > 0 ? ` (warn: ${warned.join(', ')})` : ''}`,
+  );
+  return Promise.resolve();
 }
 // @end
 
