@@ -265,7 +265,8 @@ async function checkServer(
       await new Promise((r) => setTimeout(r, 200));
     }
     if (!healthy) throw new Error(`${tag}: ${label} never answered /healthz:\n${output()}`);
-    const home = await fetch(`http://127.0.0.1:${port}/`);
+    // As the router sends it: a step that redirects plain HTTP would otherwise answer with a redirect.
+    const home = await fetch(`http://127.0.0.1:${port}/`, { headers: ROUTER_HEADERS });
     await home.arrayBuffer();
     if (!home.ok)
       throw new Error(`${tag}: GET / answered ${home.status} under ${label}:\n${output()}`);
