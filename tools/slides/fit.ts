@@ -143,7 +143,8 @@ export async function measureDeck(
     viewports.map(async (viewport) => {
       const page = await browser.newPage({ viewport });
       try {
-        await page.goto(pathToFileURL(htmlFile).href);
+        // A first page in a browser just started, on a machine busy with other tests, can take a while.
+        await page.goto(pathToFileURL(htmlFile).href, { timeout: 120_000 });
         const slides = await page.evaluate<
           Array<{
             slide: number;
