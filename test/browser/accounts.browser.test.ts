@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { buildTestApp } from '../support/app.ts';
-import { browserSkipReason, launchChromium } from '../support/browser.ts';
+import { browserSkipReason, launchChromium, serveForBrowser } from '../support/browser.ts';
 
 const skip = browserSkipReason();
 let browser: Browser;
@@ -14,10 +14,7 @@ let base: string;
 before(async () => {
   if (skip) return;
   const { app } = await buildTestApp({ CAMPAIGN_NAME: 'Browser Photo Contest' });
-  server = app.listen(0);
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  ({ server, base } = await serveForBrowser(app));
   browser = await launchChromium();
 });
 

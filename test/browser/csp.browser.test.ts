@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { unsubscribeToken } from '../../src/digest/unsubscribe.ts';
 import { buildTestApp } from '../support/app.ts';
-import { browserSkipReason, launchChromium } from '../support/browser.ts';
+import { browserSkipReason, launchChromium, serveForBrowser } from '../support/browser.ts';
 
 const skip = browserSkipReason();
 let browser: Browser;
@@ -17,10 +17,7 @@ let built: Awaited<ReturnType<typeof buildTestApp>>;
 before(async () => {
   if (skip) return;
   built = await buildTestApp({ CAMPAIGN_NAME: 'Policy Photo Contest' });
-  server = built.app.listen(0);
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  ({ server, base } = await serveForBrowser(built.app));
   browser = await launchChromium();
 });
 

@@ -1,5 +1,7 @@
 // Headless Chromium for browser tests, driven by playwright-core: the system's Chromium, never a download.
 import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { Express } from 'express';
 import { chromium, type Browser } from 'playwright-core';
 
 /** $CHROME_PATH, or where Debian and Homebrew put Chromium; undefined when there is none. */
@@ -40,4 +42,13 @@ export function launchChromium(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+/** The app on a free port of this machine, for a browser: its server and its address. */
+export async function serveForBrowser(app: Express): Promise<{ server: Server; base: string }> {
+  const server = app.listen(0);
+  await new Promise((resolve) => server.once('listening', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { server, base: `http://127.0.0.1:${port}` };
 }
